@@ -1,0 +1,1 @@
+//! SKOS (JSON-LD) export and import. Placeholder: being written.

@@ -1,0 +1,1 @@
+//! Novel import. Placeholder: being written.

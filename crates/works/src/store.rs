@@ -1,0 +1,29 @@
+//! The persistence boundary of the catalog.
+
+use crate::model::*;
+use qiantang_kb::StoreError;
+
+/// Storage of works, chapters and tagging results. Every call is one
+/// transaction: an error means nothing was written.
+pub trait WorkStore: Send + Sync {
+    /// Stores a work with all its chapters atomically; returns its id.
+    fn create_work(&self, work: &NewWork, at_ms: i64) -> Result<WorkId, StoreError>;
+    /// All works, newest first.
+    fn list_works(&self) -> Result<Vec<Work>, StoreError>;
+    /// One work.
+    fn get_work(&self, id: WorkId) -> Result<Option<Work>, StoreError>;
+    /// Deletes a work, its chapters and occurrences; `false` when absent.
+    fn delete_work(&self, id: WorkId) -> Result<bool, StoreError>;
+    /// Chapter metadata in reading order.
+    fn list_chapters(&self, work: WorkId) -> Result<Vec<ChapterMeta>, StoreError>;
+    /// One chapter's metadata and body text.
+    fn get_chapter(&self, work: WorkId, number: u32) -> Result<Option<(ChapterMeta, String)>, StoreError>;
+    /// Replaces all occurrences of a work (one transaction) and records the tagging time.
+    fn replace_occurrences(&self, work: WorkId, occ: &[StoredOccurrence], at_ms: i64) -> Result<(), StoreError>;
+    /// Occurrences in one chapter, ordered by start.
+    fn chapter_occurrences(&self, work: WorkId, chapter: u32) -> Result<Vec<StoredOccurrence>, StoreError>;
+    /// Per-concept counts for a work, most frequent first; `None` when the work was never tagged.
+    fn concept_counts(&self, work: WorkId) -> Result<Option<Vec<ConceptCount>>, StoreError>;
+    /// Works in which a concept occurs, most occurrences first.
+    fn concept_uses(&self, concept: &str) -> Result<Vec<ConceptUse>, StoreError>;
+}
