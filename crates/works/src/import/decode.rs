@@ -1,0 +1,208 @@
+//! Text decoding: turn a TXT file's bytes into a `String` without asking the
+//! user which encoding it is in.
+//!
+//! Order of the rules (first match wins):
+//! 1. empty input → [`ErrorKind::Empty`];
+//! 2. a byte-order mark (UTF-8 `EF BB BF`, UTF-16LE `FF FE`, UTF-16BE `FE FF`),
+//!    sniffed with [`encoding_rs::Encoding::for_bom`] (WHATWG "BOM sniff");
+//! 3. NUL bytes present: try BOM-less UTF-16LE and UTF-16BE and keep the
+//!    byte order whose decoded text looks like text (see [`plausible_share`]);
+//!    if neither does, the file is binary → [`ErrorKind::NotText`];
+//! 4. valid UTF-8 → UTF-8;
+//! 5. otherwise [`chardetng`] (no TLD hint, UTF-8 not allowed since it was
+//!    ruled out); a `GBK` guess is decoded as its superset `GB18030`. A guess
+//!    chardetng itself does not trust, or one whose decoding has more than
+//!    [`MAX_ERROR_SHARE`] malformed sequences, → [`ErrorKind::UnknownEncoding`].
+//!
+//! Every decoded text is then checked for binary content (control characters
+//! and U+FFFD above [`MAX_JUNK_SHARE`] → [`ErrorKind::NotText`]) and has its
+//! line ends normalized (CRLF and bare CR → LF).
+
+use encoding_rs::{Encoding, GB18030, GBK, UTF_16BE, UTF_16LE, UTF_8};
+
+use super::ErrorKind;
+
+/// Share of malformed sequences (replacement characters produced by the
+/// decoder, per decoded character) above which the guessed encoding is
+/// considered wrong.
+pub const MAX_ERROR_SHARE: f64 = 0.001;
+
+/// Share of control characters (other than TAB, LF, CR, FF) and U+FFFD in
+/// the decoded text above which the file is considered binary.
+pub const MAX_JUNK_SHARE: f64 = 0.01;
+
+/// Minimum share of "text-like" characters for a BOM-less UTF-16 guess.
+const MIN_UTF16_PLAUSIBLE: f64 = 0.9;
+
+/// A decoded text file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    /// WHATWG name of the encoding (`UTF-8`, `UTF-16LE`, `GB18030`, `Big5`, …).
+    pub encoding: &'static str,
+    /// The text, line ends normalized to LF, without a BOM.
+    pub text: String,
+}
+
+/// Decode `bytes` following the rules in the module documentation.
+pub fn decode_text(bytes: &[u8]) -> Result<Decoded, ErrorKind> {
+    if bytes.is_empty() {
+        return Err(ErrorKind::Empty);
+    }
+    let (encoding, text) = if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
+        let rest = bytes.get(bom_len..).unwrap_or_default();
+        let (text, errors) = decode_counting(enc, rest);
+        check_errors(enc, &text, errors)?;
+        (enc, text)
+    } else if bytes.contains(&0) {
+        match guess_utf16(bytes) {
+            Some((enc, text)) => (enc, text),
+            None => {
+                return Err(ErrorKind::NotText(
+                    "it contains NUL bytes and is not UTF-16".into(),
+                ))
+            }
+        }
+    } else if let Ok(s) = std::str::from_utf8(bytes) {
+        (UTF_8, s.to_owned())
+    } else {
+        let mut det = chardetng::EncodingDetector::new();
+        det.feed(bytes, true);
+        let (guess, confident) = det.guess_assess(None, false);
+        let enc = if guess == GBK { GB18030 } else { guess };
+        if !confident {
+            tracing::debug!(guess = enc.name(), "chardetng is not confident");
+            return Err(ErrorKind::UnknownEncoding(format!(
+                "not UTF-8 or UTF-16, and no legacy encoding fits (best guess {} rejected)",
+                enc.name()
+            )));
+        }
+        let (text, errors) = decode_counting(enc, bytes);
+        check_errors(enc, &text, errors)?;
+        (enc, text)
+    };
+    check_junk(&text)?;
+    Ok(Decoded {
+        encoding: encoding.name(),
+        text: normalize_newlines(&text),
+    })
+}
+
+/// Decode without BOM handling; return the text and the number of
+/// malformed sequences (each became U+FFFD).
+fn decode_counting(enc: &'static Encoding, bytes: &[u8]) -> (String, usize) {
+    let (text, _) = enc.decode_without_bom_handling(bytes);
+    // U+FFFD already present in valid UTF-8 input is counted too: a file full
+    // of replacement characters is damaged either way.
+    let errors = text.chars().filter(|&c| c == '\u{FFFD}').count();
+    (text.into_owned(), errors)
+}
+
+fn check_errors(enc: &'static Encoding, text: &str, errors: usize) -> Result<(), ErrorKind> {
+    if errors == 0 {
+        return Ok(());
+    }
+    let total = text.chars().count().max(1);
+    let share = errors as f64 / total as f64;
+    if share > MAX_ERROR_SHARE && errors > 2 {
+        return Err(ErrorKind::UnknownEncoding(format!(
+            "{errors} malformed sequences when read as {} ({:.2}% of the text)",
+            enc.name(),
+            share * 100.0
+        )));
+    }
+    tracing::warn!(
+        encoding = enc.name(),
+        errors,
+        "a few malformed byte sequences were replaced with U+FFFD"
+    );
+    Ok(())
+}
+
+fn check_junk(text: &str) -> Result<(), ErrorKind> {
+    let mut total = 0usize;
+    let mut junk = 0usize;
+    for c in text.chars() {
+        total += 1;
+        if is_junk(c) {
+            junk += 1;
+        }
+    }
+    if total > 0 && junk as f64 / total as f64 > MAX_JUNK_SHARE {
+        return Err(ErrorKind::NotText(format!(
+            "{junk} of its {total} characters are control or replacement characters"
+        )));
+    }
+    Ok(())
+}
+
+fn is_junk(c: char) -> bool {
+    c == '\u{FFFD}' || (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{0C}'))
+}
+
+/// Try BOM-less UTF-16 in both byte orders; return the one whose text looks
+/// like text, if any.
+fn guess_utf16(bytes: &[u8]) -> Option<(&'static Encoding, String)> {
+    // A trailing odd byte is allowed only as a decoding error.
+    let mut best: Option<(f64, &'static Encoding, String)> = None;
+    for enc in [UTF_16LE, UTF_16BE] {
+        let (text, errors) = decode_counting(enc, bytes);
+        let total = text.chars().count().max(1);
+        if errors as f64 / total as f64 > MAX_ERROR_SHARE && errors > 2 {
+            continue;
+        }
+        let score = plausible_share(&text);
+        tracing::debug!(encoding = enc.name(), score, "BOM-less UTF-16 candidate");
+        if score >= MIN_UTF16_PLAUSIBLE && best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+            best = Some((score, enc, text));
+        }
+    }
+    best.map(|(_, enc, text)| (enc, text))
+}
+
+/// Share of characters that are common in (Chinese or Latin) text: printable
+/// ASCII and line breaks, CJK ideographs, CJK and general punctuation,
+/// full-width forms, Latin-1 letters. A UTF-16 text read in the wrong byte
+/// order maps most characters outside these ranges (controls, private use,
+/// Hangul, Gurmukhi …).
+pub fn plausible_share(text: &str) -> f64 {
+    let mut total = 0usize;
+    let mut good = 0usize;
+    for c in text.chars() {
+        total += 1;
+        let ok = matches!(c,
+            '\t' | '\n' | '\r' | ' '..='~'
+            | '\u{00A0}'..='\u{00FF}'
+            | '\u{2000}'..='\u{206F}'
+            | '\u{3000}'..='\u{303F}'
+            | '\u{3400}'..='\u{4DBF}'
+            | '\u{4E00}'..='\u{9FFF}'
+            | '\u{FF00}'..='\u{FFEF}'
+            | '\u{20000}'..='\u{2FFFF}');
+        if ok {
+            good += 1;
+        }
+    }
+    if total == 0 {
+        return 0.0;
+    }
+    good as f64 / total as f64
+}
+
+/// CRLF and bare CR → LF. U+2028/U+2029 (Unicode line/paragraph separators) → LF.
+pub fn normalize_newlines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push('\n');
+            }
+            '\u{2028}' | '\u{2029}' => out.push('\n'),
+            _ => out.push(c),
+        }
+    }
+    out
+}
