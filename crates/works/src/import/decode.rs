@@ -10,7 +10,8 @@
 //!    if neither does, the file is binary → [`ErrorKind::NotText`];
 //! 4. valid UTF-8 → UTF-8;
 //! 5. otherwise [`chardetng`] (no TLD hint, UTF-8 not allowed since it was
-//!    ruled out); a `GBK` guess is decoded as its superset `GB18030`. A guess
+//!    ruled out); a `GBK` guess is decoded as its superset `GB18030`. A
+//!    single-byte guess (windows-1252 …), which cannot be told from mojibake, a guess
 //!    chardetng itself does not trust, or one whose decoding has more than
 //!    [`MAX_ERROR_SHARE`] malformed sequences, → [`ErrorKind::UnknownEncoding`].
 //!
@@ -18,7 +19,9 @@
 //! and U+FFFD above [`MAX_JUNK_SHARE`] → [`ErrorKind::NotText`]) and has its
 //! line ends normalized (CRLF and bare CR → LF).
 
-use encoding_rs::{Encoding, GB18030, GBK, UTF_16BE, UTF_16LE, UTF_8};
+use encoding_rs::{
+    Encoding, BIG5, EUC_JP, EUC_KR, GB18030, GBK, ISO_2022_JP, SHIFT_JIS, UTF_16BE, UTF_16LE, UTF_8,
+};
 
 use super::ErrorKind;
 
@@ -34,10 +37,14 @@ pub const MAX_JUNK_SHARE: f64 = 0.01;
 /// Minimum share of "text-like" characters for a BOM-less UTF-16 guess.
 const MIN_UTF16_PLAUSIBLE: f64 = 0.9;
 
+/// Legacy multi-byte encodings accepted from `chardetng` (GBK is read as
+/// GB18030). Single-byte guesses (windows-1252, KOI8-R, …) are refused.
+const CJK_LEGACY: [&Encoding; 6] = [GB18030, BIG5, SHIFT_JIS, EUC_JP, EUC_KR, ISO_2022_JP];
+
 /// A decoded text file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoded {
-    /// WHATWG name of the encoding (`UTF-8`, `UTF-16LE`, `GB18030`, `Big5`, …).
+    /// Name of the encoding, see [`display_name`] (`UTF-8`, `UTF-16LE`, `GB18030`, `Big5`, …).
     pub encoding: &'static str,
     /// The text, line ends normalized to LF, without a BOM.
     pub text: String,
@@ -69,12 +76,13 @@ pub fn decode_text(bytes: &[u8]) -> Result<Decoded, ErrorKind> {
         det.feed(bytes, true);
         let (guess, confident) = det.guess_assess(None, false);
         let enc = if guess == GBK { GB18030 } else { guess };
-        if !confident {
-            tracing::debug!(guess = enc.name(), "chardetng is not confident");
-            return Err(ErrorKind::UnknownEncoding(format!(
-                "not UTF-8 or UTF-16, and no legacy encoding fits (best guess {} rejected)",
-                enc.name()
-            )));
+        tracing::debug!(guess = enc.name(), confident, "chardetng guess");
+        if !CJK_LEGACY.contains(&enc) || !confident {
+            // A single-byte guess decodes any bytes without error, so it
+            // cannot be told from mojibake: refuse it rather than import garbage.
+            let (text, _) = decode_counting(enc, bytes);
+            check_junk(&text)?;
+            return Err(ErrorKind::UnknownEncoding(unknown_reason(bytes, enc)));
         }
         let (text, errors) = decode_counting(enc, bytes);
         check_errors(enc, &text, errors)?;
@@ -82,9 +90,19 @@ pub fn decode_text(bytes: &[u8]) -> Result<Decoded, ErrorKind> {
     };
     check_junk(&text)?;
     Ok(Decoded {
-        encoding: encoding.name(),
+        encoding: display_name(encoding),
         text: normalize_newlines(&text),
     })
+}
+
+/// The name reported for `enc`: encoding_rs's WHATWG name, except that
+/// `gb18030` is upper-cased to `GB18030` as the rest of Qiantang spells it.
+pub fn display_name(enc: &'static Encoding) -> &'static str {
+    if enc == GB18030 {
+        "GB18030"
+    } else {
+        enc.name()
+    }
 }
 
 /// Decode without BOM handling; return the text and the number of
@@ -205,4 +223,18 @@ pub fn normalize_newlines(text: &str) -> String {
         }
     }
     out
+}
+
+fn unknown_reason(bytes: &[u8], guess: &'static Encoding) -> String {
+    let supported = "UTF-8, UTF-16, GB18030/GBK, Big5";
+    match std::str::from_utf8(bytes) {
+        Err(e) if e.valid_up_to() * 2 > bytes.len() => format!(
+            "mostly UTF-8 but invalid at byte {} (supported: {supported})",
+            e.valid_up_to()
+        ),
+        _ => format!(
+            "the bytes fit none of {supported}; the closest guess, {}, is not a Chinese encoding",
+            guess.name()
+        ),
+    }
 }

@@ -75,8 +75,23 @@ impl<'a> Archive<'a> {
         let mut file = match self.zip.by_name(name) {
             Ok(f) => f,
             Err(zip::result::ZipError::FileNotFound) => return Ok(None),
-            Err(e) => return Err(broken(format!("cannot read {name:?} from the archive ({e})"))),
+            Err(e) => {
+                return Err(broken(format!(
+                    "cannot read {name:?} from the archive ({e})"
+                )))
+            }
         };
+        let too_large = || {
+            ErrorKind::TooLarge(format!(
+                "more than {} MiB once decompressed (possible ZIP bomb)",
+                MAX_DECOMPRESSED / (1024 * 1024)
+            ))
+        };
+        // The declared size is checked first (cheap); the actual output is
+        // capped as well, since the declared size may lie.
+        if file.size() > self.budget {
+            return Err(too_large());
+        }
         let mut out = Vec::new();
         let got = (&mut file)
             .take(self.budget.saturating_add(1))
@@ -84,10 +99,7 @@ impl<'a> Archive<'a> {
             .map_err(|e| broken(format!("cannot decompress {name:?} ({e})")))?;
         let got = got as u64;
         if got > self.budget {
-            return Err(ErrorKind::TooLarge(format!(
-                "more than {} MiB once decompressed (possible ZIP bomb)",
-                MAX_DECOMPRESSED / (1024 * 1024)
-            )));
+            return Err(too_large());
         }
         self.budget -= got;
         Ok(Some(out))
@@ -292,7 +304,9 @@ fn parse_opf(xml: &str, opf_path: &str) -> Result<Package, ErrorKind> {
     let mut capture: Option<(Vec<u8>, String)> = None;
     let what = format!("package document {opf_path:?}");
     loop {
-        let ev = reader.read_event().map_err(|e| xml_err(&what, &reader, e))?;
+        let ev = reader
+            .read_event()
+            .map_err(|e| xml_err(&what, &reader, e))?;
         match ev {
             Event::Start(e) => {
                 let name = local(e.name().as_ref());
@@ -384,7 +398,9 @@ fn parse_nav(xml: &str, nav_path: &str) -> Result<HashMap<String, String>, Error
     let mut link: Option<(String, String)> = None;
     let what = format!("navigation document {nav_path:?}");
     loop {
-        let ev = reader.read_event().map_err(|e| xml_err(&what, &reader, e))?;
+        let ev = reader
+            .read_event()
+            .map_err(|e| xml_err(&what, &reader, e))?;
         match ev {
             Event::Start(e) => {
                 let name = local(e.name().as_ref());
@@ -398,8 +414,7 @@ fn parse_nav(xml: &str, nav_path: &str) -> Result<HashMap<String, String>, Error
                         }
                     }
                 } else if name == b"nav"
-                    && attr(&e, b"type")
-                        .is_some_and(|t| t.split_whitespace().any(|w| w == "toc"))
+                    && attr(&e, b"type").is_some_and(|t| t.split_whitespace().any(|w| w == "toc"))
                 {
                     nav_depth = 1;
                 }
@@ -443,7 +458,9 @@ fn parse_ncx(xml: &str, ncx_path: &str) -> Result<HashMap<String, String>, Error
     let mut label = String::new();
     let what = format!("NCX {ncx_path:?}");
     loop {
-        let ev = reader.read_event().map_err(|e| xml_err(&what, &reader, e))?;
+        let ev = reader
+            .read_event()
+            .map_err(|e| xml_err(&what, &reader, e))?;
         match ev {
             Event::Start(e) => match local(e.name().as_ref()).as_slice() {
                 b"navlabel" => {
@@ -454,19 +471,13 @@ fn parse_ncx(xml: &str, ncx_path: &str) -> Result<HashMap<String, String>, Error
                 b"content" => ncx_content(&e, base, &label, &mut titles),
                 _ => {}
             },
-            Event::Empty(e) => {
-                if local(e.name().as_ref()) == b"content" {
-                    ncx_content(&e, base, &label, &mut titles);
-                }
+            Event::Empty(e) if local(e.name().as_ref()) == b"content" => {
+                ncx_content(&e, base, &label, &mut titles);
             }
-            Event::Text(t) => {
-                if in_text {
-                    match t.unescape_with(xhtml::resolve_entity) {
-                        Ok(v) => label.push_str(&v),
-                        Err(_) => label.push_str(&String::from_utf8_lossy(&t)),
-                    }
-                }
-            }
+            Event::Text(t) if in_text => match t.unescape_with(xhtml::resolve_entity) {
+                Ok(v) => label.push_str(&v),
+                Err(_) => label.push_str(&String::from_utf8_lossy(&t)),
+            },
             Event::End(e) => match local(e.name().as_ref()).as_slice() {
                 b"navlabel" => in_label = false,
                 b"text" => in_text = false,
@@ -511,7 +522,9 @@ pub fn read_epub(bytes: &[u8]) -> Result<EpubBook, ErrorKind> {
     let pkg = parse_opf(&decode_xml(&opf), &opf_path)?;
     let base = dir_of(&opf_path).to_owned();
     if pkg.spine.is_empty() {
-        return Err(broken(format!("package document {opf_path:?} has an empty spine")));
+        return Err(broken(format!(
+            "package document {opf_path:?} has an empty spine"
+        )));
     }
 
     // Titles: nav document, else NCX.
@@ -562,7 +575,11 @@ pub fn read_epub(bytes: &[u8]) -> Result<EpubBook, ErrorKind> {
             "application/xhtml+xml" | "text/html" | "application/xml" | "text/xml"
         ) || item.media_type.is_empty();
         if !is_doc {
-            tracing::warn!(path, media_type = item.media_type, "spine item is not XHTML; skipped");
+            tracing::warn!(
+                path,
+                media_type = item.media_type,
+                "spine item is not XHTML; skipped"
+            );
             continue;
         }
         let doc = ar.read_required(&path, "spine item")?;
@@ -577,12 +594,7 @@ pub fn read_epub(bytes: &[u8]) -> Result<EpubBook, ErrorKind> {
             .cloned()
             .or(ex.first_heading.clone())
             .or(ex.head_title.clone())
-            .unwrap_or_else(|| {
-                path.rsplit('/')
-                    .next()
-                    .unwrap_or(path.as_str())
-                    .to_owned()
-            });
+            .unwrap_or_else(|| path.rsplit('/').next().unwrap_or(path.as_str()).to_owned());
         let mut paras = ex.paragraphs;
         if paras.first().is_some_and(|p| collapse(p) == title) {
             paras.remove(0);
@@ -604,13 +616,17 @@ pub fn read_epub(bytes: &[u8]) -> Result<EpubBook, ErrorKind> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn resolves_paths() {
         assert_eq!(resolve("OPS/", "chapter_1.xhtml#x"), "OPS/chapter_1.xhtml");
-        assert_eq!(resolve("EPUB/Navigation/", "../Content/C.xhtml"), "EPUB/Content/C.xhtml");
+        assert_eq!(
+            resolve("EPUB/Navigation/", "../Content/C.xhtml"),
+            "EPUB/Content/C.xhtml"
+        );
         assert_eq!(resolve("", "a%20b.html"), "a b.html");
         assert_eq!(resolve("A/", "/x.html"), "x.html");
         assert_eq!(resolve("A/", "../../x.html"), "x.html");

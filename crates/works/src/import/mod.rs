@@ -151,26 +151,25 @@ pub fn parse_novel(
         return Err(err(ErrorKind::Empty));
     }
     let named_epub = file_name.to_ascii_lowercase().ends_with(".epub");
-    let is_epub = if named_epub {
-        true
-    } else if epub::looks_like_zip(bytes) {
-        match epub::zip_kind(bytes) {
-            Ok(epub::ZipKind::Epub) => true,
-            Ok(_) => {
-                return Err(err(ErrorKind::NotText(
+    let is_epub =
+        if named_epub {
+            true
+        } else if epub::looks_like_zip(bytes) {
+            match epub::zip_kind(bytes) {
+                Ok(epub::ZipKind::Epub) => true,
+                Ok(_) => return Err(err(ErrorKind::NotText(
                     "it is a ZIP archive, not an EPUB (no `mimetype` reading application/epub+zip)"
                         .into(),
-                )))
+                ))),
+                Err(e) => {
+                    return Err(err(ErrorKind::NotText(format!(
+                        "it starts like a ZIP archive but is not a readable one ({e})"
+                    ))))
+                }
             }
-            Err(e) => {
-                return Err(err(ErrorKind::NotText(format!(
-                    "it starts like a ZIP archive but is not a readable one ({e})"
-                ))))
-            }
-        }
-    } else {
-        false
-    };
+        } else {
+            false
+        };
     if is_epub {
         let book = epub::read_epub(bytes).map_err(err)?;
         tracing::info!(

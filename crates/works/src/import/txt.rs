@@ -108,10 +108,7 @@ pub fn unnumbered_headings(lines: &[&str]) -> Vec<usize> {
         ]) {
             continue;
         }
-        let next = lines
-            .iter()
-            .skip(i + 1)
-            .find(|l| !l.trim().is_empty());
+        let next = lines.iter().skip(i + 1).find(|l| !l.trim().is_empty());
         if next.is_some_and(|l| is_indented(l)) {
             out.push(i);
         }
@@ -216,7 +213,11 @@ fn build_chapters(lines: &[&str], heads: &[usize]) -> Vec<NewChapter> {
     }
     for (k, &h) in heads.iter().enumerate() {
         let end = heads.get(k + 1).copied().unwrap_or(lines.len());
-        let title = lines.get(h).map(|l| l.trim()).unwrap_or_default().to_owned();
+        let title = lines
+            .get(h)
+            .map(|l| l.trim())
+            .unwrap_or_default()
+            .to_owned();
         chapters.push(NewChapter {
             number: 0,
             title,
@@ -230,6 +231,7 @@ fn build_chapters(lines: &[&str], heads: &[usize]) -> Vec<NewChapter> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

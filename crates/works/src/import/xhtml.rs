@@ -23,15 +23,56 @@ pub struct Extracted {
 }
 
 const SKIP: &[&[u8]] = &[
-    b"script", b"style", b"head", b"template", b"svg", b"math", b"rt", b"rp", b"case",
+    b"script",
+    b"style",
+    b"head",
+    b"template",
+    b"svg",
+    b"math",
+    b"rt",
+    b"rp",
+    b"case",
     b"noscript",
 ];
 
 const BLOCK: &[&[u8]] = &[
-    b"p", b"div", b"h1", b"h2", b"h3", b"h4", b"h5", b"h6", b"li", b"br", b"tr", b"td", b"th",
-    b"blockquote", b"section", b"article", b"aside", b"header", b"footer", b"nav", b"main",
-    b"figure", b"figcaption", b"pre", b"hr", b"ul", b"ol", b"dl", b"dt", b"dd", b"table",
-    b"address", b"body", b"caption", b"hgroup", b"details", b"summary",
+    b"p",
+    b"div",
+    b"h1",
+    b"h2",
+    b"h3",
+    b"h4",
+    b"h5",
+    b"h6",
+    b"li",
+    b"br",
+    b"tr",
+    b"td",
+    b"th",
+    b"blockquote",
+    b"section",
+    b"article",
+    b"aside",
+    b"header",
+    b"footer",
+    b"nav",
+    b"main",
+    b"figure",
+    b"figcaption",
+    b"pre",
+    b"hr",
+    b"ul",
+    b"ol",
+    b"dl",
+    b"dt",
+    b"dd",
+    b"table",
+    b"address",
+    b"body",
+    b"caption",
+    b"hgroup",
+    b"details",
+    b"summary",
 ];
 
 /// Whether `c` is a CJK character for the line-break rule.
@@ -68,7 +109,7 @@ impl Builder {
             }
             if let Some(nl) = self.pending.take() {
                 let prev_cjk = self.cur.chars().next_back().is_some_and(is_cjk);
-                if !self.cur.is_empty() && !(nl && prev_cjk && is_cjk(c)) {
+                if !(self.cur.is_empty() || (nl && prev_cjk && is_cjk(c))) {
                     self.cur.push(' ');
                 }
             }
@@ -184,14 +225,12 @@ pub fn extract(doc: &str) -> Result<Extracted, String> {
                 }
                 b.text(&s);
             }
-            Event::CData(t) => {
-                if skip_depth == 0 && in_body {
-                    let s = String::from_utf8_lossy(&t).into_owned();
-                    if let Some((_, h)) = heading.as_mut() {
-                        h.push_str(&s);
-                    }
-                    b.text(&s);
+            Event::CData(t) if skip_depth == 0 && in_body => {
+                let s = String::from_utf8_lossy(&t).into_owned();
+                if let Some((_, h)) = heading.as_mut() {
+                    h.push_str(&s);
                 }
+                b.text(&s);
             }
             Event::Eof => break,
             _ => {}
@@ -212,6 +251,7 @@ pub fn collapse(s: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
