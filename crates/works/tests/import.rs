@@ -295,6 +295,9 @@ fn heading_pattern_override() {
 
 #[test]
 fn invalid_heading_pattern() {
+    // An unbalanced `)` must not escape the anchoring group.
+    let e = parse_novel("g.txt", "第一回 x\n".as_bytes(), &with_pattern("x)(y")).unwrap_err();
+    assert!(matches!(e.kind, ErrorKind::InvalidPattern { .. }), "{e}");
     let e = parse_novel("g.txt", "第一回 x\n".as_bytes(), &with_pattern("第(")).unwrap_err();
     assert!(matches!(e.kind, ErrorKind::InvalidPattern { .. }), "{e}");
     assert!(

@@ -145,6 +145,9 @@ pub fn split_chapters(
 ) -> Result<(Vec<NewChapter>, HeadingRule), SplitError> {
     let lines: Vec<&str> = text.split('\n').collect();
     let (heads, rule) = if let Some(p) = pattern {
+        // Compile the pattern alone first so that an unbalanced `)` cannot
+        // escape the anchoring group below.
+        Regex::new(p).map_err(|e| SplitError::InvalidPattern(e.to_string()))?;
         let re = Regex::new(&format!("^(?:{p})$"))
             .map_err(|e| SplitError::InvalidPattern(e.to_string()))?;
         let heads: Vec<usize> = lines
