@@ -1,1 +1,208 @@
-//! Hub (being written).
+//! # qiantang-hub — the hub's application services, JSON API and web UI
+//!
+//! [`launch`] serves the hub on a listener until a shutdown future resolves.
+//! [`app::App`] holds the application services the CLI uses too.
+//!
+//! *API boundary*: this is the only crate that speaks HTTP and serializes to
+//! the wire ([`dto`]); domain crates know nothing of JSON shapes or HTTP.
+
+pub mod api;
+pub mod app;
+pub mod clock;
+pub mod dto;
+pub mod i18n;
+pub mod web;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::app::{App, AppError};
+
+/// Settings the hub needs. Built by the CLI from flags, `QIANTANG_*`
+/// environment variables and the optional TOML file.
+#[derive(Debug, Clone)]
+pub struct HubConfig {
+    /// Data directory (SQLite database and blobs).
+    pub data_dir: PathBuf,
+    /// Largest accepted request body, bytes (uploads). Larger → HTTP 413.
+    pub max_upload_bytes: usize,
+    /// Per-request time limit; slower requests get HTTP 408.
+    pub request_timeout: Duration,
+}
+
+impl HubConfig {
+    /// Defaults: 64 MiB uploads, 120 s timeout.
+    pub fn new(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            max_upload_bytes: 64 * 1024 * 1024,
+            request_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Errors of [`launch`].
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    /// The stores could not be opened or seeded.
+    #[error("cannot open the data directory: {0}")]
+    Open(#[from] AppError),
+    /// The server failed.
+    #[error("server error: {0}")]
+    Serve(#[from] std::io::Error),
+}
+
+/// Shared state of request handlers.
+#[derive(Clone)]
+pub struct HubState {
+    /// Application services.
+    pub app: Arc<App>,
+    /// Configuration.
+    pub config: Arc<HubConfig>,
+}
+
+/// The complete router (pages, API, static files) over an opened app.
+pub fn router(app: Arc<App>, config: HubConfig) -> Router {
+    let limit = config.max_upload_bytes;
+    let timeout = config.request_timeout;
+    let state = HubState {
+        app,
+        config: Arc::new(config),
+    };
+    Router::new()
+        .merge(web::routes())
+        .nest("/api/v1", api::routes())
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// Opens the data directory, then serves the hub on `listener` until
+/// `shutdown` resolves (graceful: in-flight requests finish).
+pub async fn launch(
+    config: HubConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), LaunchError> {
+    let dir = config.data_dir.clone();
+    let app = tokio::task::spawn_blocking(move || App::open(&dir))
+        .await
+        .map_err(|e| LaunchError::Serve(std::io::Error::other(e.to_string())))??;
+    serve(app, config, listener, shutdown).await
+}
+
+/// Serves an already opened app.
+pub async fn serve(
+    app: Arc<App>,
+    config: HubConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), LaunchError> {
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "Qiantang hub listening");
+    }
+    axum::serve(listener, router(app, config))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}
+
+/// Runs a blocking store call off the async executor.
+pub(crate) async fn blocking<T, F>(state: &HubState, f: F) -> Result<T, HttpError>
+where
+    F: FnOnce(&App) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let app = state.app.clone();
+    tokio::task::spawn_blocking(move || f(&app))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "blocking task failed");
+            HttpError::internal()
+        })?
+        .map_err(HttpError::from)
+}
+
+/// An error answered to a client: status, stable code and a message that
+/// never carries internals (those are logged).
+#[derive(Debug)]
+pub struct HttpError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable code (see [`dto::ErrorBody`]).
+    pub code: &'static str,
+    /// Message.
+    pub message: String,
+}
+
+impl HttpError {
+    pub(crate) fn internal() -> Self {
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "internal",
+            message: "internal error; see the server log".into(),
+        }
+    }
+    pub(crate) fn invalid(msg: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid",
+            message: msg.into(),
+        }
+    }
+    pub(crate) fn not_found(what: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::NOT_FOUND,
+            code: "not_found",
+            message: format!("{} not found", what.into()),
+        }
+    }
+}
+
+impl From<AppError> for HttpError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound(what) => HttpError::not_found(what),
+            AppError::Invalid(m) => HttpError::invalid(m),
+            AppError::Import(e) => HttpError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "import_failed",
+                message: e.to_string(),
+            },
+            AppError::Store(qiantang_kb::StoreError::NotFound(w)) => HttpError::not_found(w),
+            AppError::Store(qiantang_kb::StoreError::Invalid(m)) => HttpError::invalid(m),
+            AppError::Store(qiantang_kb::StoreError::Conflict(m)) => HttpError {
+                status: StatusCode::CONFLICT,
+                code: "conflict",
+                message: m,
+            },
+            AppError::Store(e) => {
+                tracing::error!(error = %e, "store error");
+                HttpError::internal()
+            }
+        }
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        let body = dto::ErrorDto {
+            error: dto::ErrorBody {
+                code: self.code,
+                message: self.message,
+            },
+        };
+        (self.status, axum::Json(body)).into_response()
+    }
+}
