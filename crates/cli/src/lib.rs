@@ -1,1 +1,643 @@
-//! CLI (being written).
+//! # qiantang (CLI)
+//!
+//! The `qiantang` command. [`run`] parses arguments and dispatches to
+//! subcommands; `main.rs` only calls it. Every reporting command takes
+//! `--json` and prints the same shapes as the JSON API (`qiantang_hub::dto`).
+
+pub mod config;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use qiantang_hub::app::App;
+use qiantang_hub::dto::*;
+use qiantang_hub::HubConfig;
+use qiantang_works::import::ImportOptions;
+
+use config::{Config, Overrides};
+
+/// The bundled sample (first 10 chapters of 济公全传, public domain; see data/PROVENANCE.md).
+pub const SAMPLE_NOVEL: &[u8] = include_bytes!("../../../data/samples/jigong_quanzhuan_ch1-10.txt");
+
+/// Qiantang (钱塘): take Chinese web novels, dramas and games overseas.
+#[derive(Debug, Parser)]
+#[command(name = "qiantang", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct GlobalArgs {
+    /// Data directory (SQLite database and blobs).
+    #[arg(long, global = true, env = "QIANTANG_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Listen address for `serve`.
+    #[arg(long, global = true, env = "QIANTANG_LISTEN", value_name = "HOST:PORT")]
+    listen: Option<String>,
+    /// Optional TOML config file (unknown keys are rejected).
+    #[arg(long, global = true, env = "QIANTANG_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Largest accepted upload in bytes.
+    #[arg(long, global = true, env = "QIANTANG_MAX_UPLOAD_BYTES", value_name = "BYTES")]
+    max_upload_bytes: Option<usize>,
+    /// Log filter, e.g. `info` or `qiantang_hub=debug`.
+    #[arg(long, global = true, env = "QIANTANG_LOG", value_name = "FILTER")]
+    log: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the hub (web UI and JSON API).
+    Serve {
+        /// Do not import the bundled sample novel into an empty hub.
+        #[arg(long)]
+        no_sample: bool,
+    },
+    /// Import content.
+    #[command(subcommand)]
+    Import(ImportCmd),
+    /// List and inspect works.
+    #[command(subcommand)]
+    Works(WorksCmd),
+    /// Tag a work with the knowledge base and print its cultural profile.
+    Tag {
+        /// Work id or exact title.
+        work: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Concepts to list (text output).
+        #[arg(long, default_value_t = 30)]
+        top: usize,
+    },
+    /// The cultural-element knowledge base.
+    #[command(subcommand)]
+    Kb(KbCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCmd {
+    /// Import a novel: TXT (UTF-8, UTF-16, GB18030/GBK, Big5; detected) or EPUB.
+    Novel {
+        /// The file.
+        file: PathBuf,
+        /// Title (default: EPUB metadata or the file name).
+        #[arg(long)]
+        title: Option<String>,
+        /// Author.
+        #[arg(long)]
+        author: Option<String>,
+        /// Regular expression a chapter heading line must match (whole trimmed line).
+        #[arg(long, value_name = "REGEX")]
+        heading_pattern: Option<String>,
+        /// List the chapters that would be created; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum WorksCmd {
+    /// List works.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a work and its chapters.
+    Show {
+        /// Work id or exact title.
+        work: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a work.
+    Delete {
+        /// Work id or exact title.
+        work: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum KbFormat {
+    /// SKOS as JSON-LD.
+    Skos,
+    /// TBX-Basic (ISO 30042).
+    Tbx,
+}
+
+impl KbFormat {
+    fn name(self) -> &'static str {
+        match self {
+            KbFormat::Skos => "skos",
+            KbFormat::Tbx => "tbx",
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum KbCmd {
+    /// Summary counts (concepts, categories, renderings, markets).
+    Stats {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List concepts (optionally one category).
+    List {
+        /// Category key.
+        #[arg(long)]
+        category: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search concepts by label, pinyin, English or id.
+    Search {
+        /// Query.
+        query: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one concept with renderings and where it occurs.
+    Show {
+        /// Concept id.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create or replace a concept from a JSON file (the seed/API concept shape).
+    Put {
+        /// JSON file, or - for standard input.
+        file: PathBuf,
+    },
+    /// Delete a concept (it must have no narrower concepts).
+    Delete {
+        /// Concept id.
+        id: String,
+    },
+    /// The rendering of a concept for a market.
+    Render {
+        /// Concept id.
+        id: String,
+        /// ISO 3166-1 market.
+        #[arg(long)]
+        market: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List markets.
+    Markets {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export the whole KB.
+    Export {
+        /// Format.
+        #[arg(long, value_enum, default_value_t = KbFormat::Skos)]
+        format: KbFormat,
+        /// Output file (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Import (merge) concepts and renderings from an export.
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// Format (default: from the extension, `.tbx` → tbx, else skos).
+        #[arg(long, value_enum)]
+        format: Option<KbFormat>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl GlobalArgs {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            config: self.config.clone(),
+            data_dir: self.data_dir.clone(),
+            listen: self.listen.clone(),
+            max_upload_bytes: self.max_upload_bytes,
+            log: self.log.clone(),
+        }
+    }
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Parses `std::env::args` and runs the command.
+pub fn main_entry() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs a parsed command.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let cfg = config::resolve(&cli.global.overrides())?;
+    let serving = matches!(cli.command, Command::Serve { .. });
+    init_logging(if serving || cli.global.log.is_some() { &cfg.log } else { "warn" });
+    match cli.command {
+        Command::Serve { no_sample } => serve(&cfg, no_sample),
+        Command::Import(ImportCmd::Novel {
+            file,
+            title,
+            author,
+            heading_pattern,
+            dry_run,
+            json,
+        }) => {
+            let bytes = read_limited(&file, cfg.max_upload_bytes)?;
+            let app = open(&cfg)?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| file.display().to_string());
+            let report = app.import_novel(
+                &name,
+                &bytes,
+                title.as_deref(),
+                author.as_deref(),
+                &ImportOptions { heading_pattern },
+                dry_run,
+            )?;
+            let dto = ImportDto::from(&report);
+            if json {
+                print_json(&dto)?;
+            } else {
+                let mut out = std::io::stdout().lock();
+                match dto.work {
+                    Some(id) => writeln!(
+                        out,
+                        "imported work {id} \"{}\": {} chapters ({}), {} cultural-element occurrences tagged",
+                        dto.title, dto.chapter_count, dto.encoding, dto.occurrences
+                    )?,
+                    None => {
+                        writeln!(out, "dry run: would create {} chapters ({}) for \"{}\":", dto.chapter_count, dto.encoding, dto.title)?;
+                        for c in &dto.chapters {
+                            writeln!(out, "{:>5}  {}  ({} chars)", c.number, c.title, c.char_count)?;
+                        }
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Works(cmd) => works(&cfg, cmd),
+        Command::Tag { work, json, top } => {
+            let app = open(&cfg)?;
+            let id = resolve_work(&app, &work)?;
+            app.tag_work(id)?;
+            let profile = app
+                .profile(id)?
+                .context("work has no profile after tagging")?;
+            let dto = ProfileDto::from(&profile);
+            if json {
+                print_json(&dto)?;
+            } else {
+                let mut out = std::io::stdout().lock();
+                writeln!(
+                    out,
+                    "work {} \"{}\": {} occurrences of {} concepts",
+                    dto.work.id, dto.work.title, dto.total_occurrences, dto.distinct_concepts
+                )?;
+                writeln!(out, "by category:")?;
+                for c in &dto.categories {
+                    writeln!(out, "  {:<12} {:>7}  ({} concepts)", c.category, c.count, c.concepts)?;
+                }
+                writeln!(out, "top concepts:")?;
+                for c in dto.concepts.iter().take(top) {
+                    writeln!(
+                        out,
+                        "  {:>6}  {} {}  [{}]  {}",
+                        c.count,
+                        c.label,
+                        c.label_en.as_deref().unwrap_or(""),
+                        c.category,
+                        c.concept
+                    )?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Kb(cmd) => kb(&cfg, cmd),
+    }
+}
+
+fn open(cfg: &Config) -> Result<Arc<App>> {
+    App::open(&cfg.data_dir).with_context(|| format!("opening data directory {}", cfg.data_dir.display()))
+}
+
+fn read_limited(path: &Path, limit: usize) -> Result<Vec<u8>> {
+    let meta = std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    if meta.len() > limit as u64 {
+        bail!(
+            "{}: file is {} bytes, larger than the limit of {limit} bytes (max_upload_bytes)",
+            path.display(),
+            meta.len()
+        );
+    }
+    std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, v)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn resolve_work(app: &App, key: &str) -> Result<i64> {
+    if let Ok(id) = key.parse::<i64>() {
+        if app.stores().works.get_work(id)?.is_some() {
+            return Ok(id);
+        }
+    }
+    let works = app.stores().works.list_works()?;
+    let matches: Vec<_> = works.iter().filter(|w| w.title == key).collect();
+    match matches.as_slice() {
+        [w] => Ok(w.id),
+        [] => bail!("no work with id or title {key:?} (see `qiantang works list`)"),
+        many => bail!(
+            "{} works are titled {key:?} (ids {}); use an id",
+            many.len(),
+            many.iter().map(|w| w.id.to_string()).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+fn works(cfg: &Config, cmd: WorksCmd) -> Result<ExitCode> {
+    let app = open(cfg)?;
+    match cmd {
+        WorksCmd::List { json } => {
+            let list: Vec<WorkDto> = app.stores().works.list_works()?.iter().map(WorkDto::from).collect();
+            if json {
+                print_json(&list)?;
+            } else {
+                let mut out = std::io::stdout().lock();
+                for w in &list {
+                    writeln!(out, "{:>4}  {}  {} chapters  {} chars  ({})", w.id, w.title, w.chapter_count, w.char_count, w.source_encoding)?;
+                }
+            }
+        }
+        WorksCmd::Show { work, json } => {
+            let id = resolve_work(&app, &work)?;
+            let w = app.stores().works.get_work(id)?.context("work vanished")?;
+            let chapters: Vec<ChapterDto> = app.stores().works.list_chapters(id)?.iter().map(ChapterDto::from).collect();
+            if json {
+                print_json(&serde_json::json!({"work": WorkDto::from(&w), "chapters": chapters}))?;
+            } else {
+                let mut out = std::io::stdout().lock();
+                writeln!(out, "{} \"{}\" — {} chapters", w.id, w.title, w.chapter_count)?;
+                for c in &chapters {
+                    writeln!(out, "{:>5}  {}  ({} chars)", c.number, c.title, c.char_count)?;
+                }
+            }
+        }
+        WorksCmd::Delete { work } => {
+            let id = resolve_work(&app, &work)?;
+            app.stores().works.delete_work(id)?;
+            println!("deleted work {id}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn kb(cfg: &Config, cmd: KbCmd) -> Result<ExitCode> {
+    let app = open(cfg)?;
+    let view = app.kb();
+    match cmd {
+        KbCmd::Stats { json } => {
+            let mut cats: std::collections::BTreeMap<&str, usize> = Default::default();
+            for c in view.concepts.values() {
+                *cats.entry(c.category.as_str()).or_default() += 1;
+            }
+            let renderings: usize = view.renderings.values().map(Vec::len).sum();
+            let v = serde_json::json!({
+                "concepts": view.concepts.len(),
+                "categories": cats,
+                "renderings": renderings,
+                "markets": view.markets.len(),
+                "labels": view.tagger.label_count(),
+            });
+            if json {
+                print_json(&v)?;
+            } else {
+                println!("{} concepts, {renderings} renderings, {} markets", view.concepts.len(), view.markets.len());
+                for (k, n) in cats {
+                    println!("  {k:<12} {n}");
+                }
+            }
+        }
+        KbCmd::List { category, json } => {
+            let list: Vec<ConceptSummaryDto> = view
+                .concepts
+                .values()
+                .filter(|c| category.as_deref().is_none_or(|k| c.category == k))
+                .map(ConceptSummaryDto::from)
+                .collect();
+            print_concepts(&list, json)?;
+        }
+        KbCmd::Search { query, json } => {
+            let list: Vec<ConceptSummaryDto> = app
+                .stores()
+                .kb
+                .search_concepts(&query, 100)?
+                .iter()
+                .map(ConceptSummaryDto::from)
+                .collect();
+            print_concepts(&list, json)?;
+        }
+        KbCmd::Show { id, json } => {
+            let dto = qiantang_hub::api::concept_view(&app, &id)?;
+            if json {
+                print_json(&dto)?;
+            } else {
+                println!("{}", serde_json::to_string_pretty(&dto.concept)?);
+                println!("narrower: {}", dto.narrower.join(", "));
+                for r in &dto.renderings {
+                    println!("rendering {}{}: {} ({})", r.lang, r.market.as_deref().map(|m| format!("-{m}")).unwrap_or_default(), r.display_first, r.strategy);
+                }
+                for u in &dto.used_in {
+                    println!("used in work {} \"{}\": {} times", u.work, u.title, u.count);
+                }
+            }
+        }
+        KbCmd::Put { file } => {
+            let text = if file.as_os_str() == "-" {
+                let mut s = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
+                s
+            } else {
+                std::fs::read_to_string(&file).with_context(|| format!("{}: cannot read", file.display()))?
+            };
+            let concept: qiantang_kb::Concept =
+                serde_json::from_str(&text).with_context(|| format!("{}: not a valid concept", file.display()))?;
+            let id = concept.id.clone();
+            app.save_concept(concept, "cli")?;
+            println!("saved concept {id}");
+        }
+        KbCmd::Delete { id } => {
+            if let Some(ch) = view.narrower.get(&id).filter(|c| !c.is_empty()) {
+                bail!("concept {id} has narrower concepts ({}); move or delete them first", ch.join(", "));
+            }
+            if !app.stores().kb.delete_concept(&id)? {
+                bail!("no concept {id}");
+            }
+            println!("deleted concept {id}");
+        }
+        KbCmd::Render { id, market, json } => {
+            let c = view.concepts.get(&id).with_context(|| format!("no concept {id}"))?;
+            let region = market.to_ascii_uppercase();
+            let m = view.markets.get(&region).with_context(|| format!("no market {region} (see `qiantang kb markets`)"))?;
+            let r = view.rendering_for(c, m);
+            let dto = RenderingDto::new(&r.rendering, r.fallback);
+            if json {
+                print_json(&dto)?;
+            } else {
+                println!("{} → {} [{}]: {}", id, region, dto.strategy, dto.display_first);
+            }
+        }
+        KbCmd::Markets { json } => {
+            let list: Vec<MarketDto> = view.markets.values().map(MarketDto::from).collect();
+            if json {
+                print_json(&list)?;
+            } else {
+                for m in &list {
+                    println!("{}  {:<24} {:<24} {:<5} {:<8} {}", m.region, m.name, m.languages.join(","), m.context, m.proximity, m.default_strategy);
+                }
+            }
+        }
+        KbCmd::Export { format, output } => {
+            let (_, body) = qiantang_hub::api::export_body(&app, format.name())?;
+            match output {
+                Some(p) => {
+                    std::fs::write(&p, body).with_context(|| format!("{}: cannot write", p.display()))?;
+                    eprintln!("exported {} concepts to {}", view.concepts.len(), p.display());
+                }
+                None => std::io::stdout().lock().write_all(body.as_bytes())?,
+            }
+        }
+        KbCmd::Import { file, format, json } => {
+            let format = format.unwrap_or_else(|| {
+                if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("tbx") || e.eq_ignore_ascii_case("xml")) {
+                    KbFormat::Tbx
+                } else {
+                    KbFormat::Skos
+                }
+            });
+            let bytes = read_limited(&file, cfg.max_upload_bytes)?;
+            let (c, r) = qiantang_hub::api::import_body(&app, format.name(), &bytes, "cli-import")
+                .with_context(|| format!("{}: import failed, nothing was written", file.display()))?;
+            if json {
+                print_json(&serde_json::json!({"concepts": c, "renderings": r}))?;
+            } else {
+                println!("imported {c} concepts and {r} renderings from {}", file.display());
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_concepts(list: &[ConceptSummaryDto], json: bool) -> Result<()> {
+    if json {
+        return print_json(&list);
+    }
+    let mut out = std::io::stdout().lock();
+    for c in list {
+        writeln!(
+            out,
+            "{:<40} {:<10} {} {} {}",
+            c.id,
+            c.category,
+            c.zh_hans.as_deref().unwrap_or(""),
+            c.pinyin.as_deref().unwrap_or(""),
+            c.en.as_deref().unwrap_or("")
+        )?;
+    }
+    Ok(())
+}
+
+fn serve(cfg: &Config, no_sample: bool) -> Result<ExitCode> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    rt.block_on(async {
+        let dir = cfg.data_dir.clone();
+        let app = tokio::task::spawn_blocking(move || App::open(&dir))
+            .await?
+            .with_context(|| format!("opening data directory {}", cfg.data_dir.display()))?;
+        if !no_sample && app.stores().works.list_works()?.is_empty() {
+            let a = app.clone();
+            let r = tokio::task::spawn_blocking(move || {
+                a.import_novel(
+                    "jigong_quanzhuan_ch1-10.txt",
+                    SAMPLE_NOVEL,
+                    Some("济公全传（前十回）"),
+                    Some("郭小亭"),
+                    &ImportOptions::default(),
+                    false,
+                )
+            })
+            .await??;
+            tracing::info!(work = ?r.work, chapters = r.chapters.len(), "imported the bundled sample novel");
+        }
+        let listener = tokio::net::TcpListener::bind(cfg.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+        let addr = listener.local_addr()?;
+        eprintln!("Qiantang hub at http://{addr}/  (data: {})", cfg.data_dir.display());
+        let mut hub = HubConfig::new(cfg.data_dir.clone());
+        hub.max_upload_bytes = cfg.max_upload_bytes;
+        hub.request_timeout = std::time::Duration::from_secs(cfg.request_timeout_secs);
+        qiantang_hub::serve(app, hub, listener, shutdown_signal()).await?;
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,164 @@
+//! Typed configuration: defaults → TOML file → `QIANTANG_*` environment →
+//! command-line flags (later wins). The file rejects unknown keys.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Current config file format version.
+pub const CONFIG_VERSION: u32 = 1;
+
+/// The optional TOML file (`--config FILE` / `QIANTANG_CONFIG`).
+///
+/// ```toml
+/// version = 1
+/// data_dir = "/var/lib/qiantang"
+/// listen = "0.0.0.0:8080"
+/// max_upload_bytes = 67108864
+/// request_timeout_secs = 120
+/// log = "info"
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Format version; must be 1 when present.
+    pub version: Option<u32>,
+    /// Data directory.
+    pub data_dir: Option<PathBuf>,
+    /// Listen address `host:port`.
+    pub listen: Option<String>,
+    /// Upload limit in bytes.
+    pub max_upload_bytes: Option<usize>,
+    /// Request timeout in seconds.
+    pub request_timeout_secs: Option<u64>,
+    /// Log filter (tracing `EnvFilter` syntax).
+    pub log: Option<String>,
+}
+
+/// The resolved configuration every subcommand receives.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Data directory (default `./qiantang-data`).
+    pub data_dir: PathBuf,
+    /// Listen address (default `127.0.0.1:8080`).
+    pub listen: SocketAddr,
+    /// Upload limit in bytes (default 64 MiB).
+    pub max_upload_bytes: usize,
+    /// Request timeout in seconds (default 120).
+    pub request_timeout_secs: u64,
+    /// Log filter (default `info`).
+    pub log: String,
+}
+
+/// Values given by flags or environment (clap merges the two, flags first).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    /// `--config` / `QIANTANG_CONFIG`.
+    pub config: Option<PathBuf>,
+    /// `--data-dir` / `QIANTANG_DATA_DIR`.
+    pub data_dir: Option<PathBuf>,
+    /// `--listen` / `QIANTANG_LISTEN`.
+    pub listen: Option<String>,
+    /// `--max-upload-bytes` / `QIANTANG_MAX_UPLOAD_BYTES`.
+    pub max_upload_bytes: Option<usize>,
+    /// `--log` / `QIANTANG_LOG`.
+    pub log: Option<String>,
+}
+
+/// Configuration errors, naming the file or value at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// File.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has unknown keys.
+    #[error("invalid config file {path}: {message}")]
+    Parse {
+        /// File.
+        path: PathBuf,
+        /// Parser message (names the key).
+        message: String,
+    },
+    /// A value is invalid.
+    #[error("invalid setting {key}: {message}")]
+    Value {
+        /// Setting name.
+        key: &'static str,
+        /// Why.
+        message: String,
+    },
+}
+
+/// Parses a config file's text.
+pub fn parse_file(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
+    let f: FileConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    if let Some(v) = f.version {
+        if v != CONFIG_VERSION {
+            return Err(ConfigError::Value {
+                key: "version",
+                message: format!("unsupported config version {v} (this Qiantang reads {CONFIG_VERSION})"),
+            });
+        }
+    }
+    Ok(f)
+}
+
+/// Resolves the configuration from overrides and the optional file.
+pub fn resolve(o: &Overrides) -> Result<Config, ConfigError> {
+    let file = match &o.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            parse_file(path, &text)?
+        }
+        None => FileConfig::default(),
+    };
+    let listen_s = o
+        .listen
+        .clone()
+        .or(file.listen)
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
+    let listen = listen_s.parse().map_err(|e| ConfigError::Value {
+        key: "listen",
+        message: format!("{listen_s:?} is not host:port ({e})"),
+    })?;
+    let max_upload_bytes = o
+        .max_upload_bytes
+        .or(file.max_upload_bytes)
+        .unwrap_or(64 * 1024 * 1024);
+    if max_upload_bytes < 1024 {
+        return Err(ConfigError::Value {
+            key: "max_upload_bytes",
+            message: "must be at least 1024".into(),
+        });
+    }
+    let request_timeout_secs = file.request_timeout_secs.unwrap_or(120);
+    if request_timeout_secs == 0 {
+        return Err(ConfigError::Value {
+            key: "request_timeout_secs",
+            message: "must be positive".into(),
+        });
+    }
+    Ok(Config {
+        data_dir: o
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("./qiantang-data")),
+        listen,
+        max_upload_bytes,
+        request_timeout_secs,
+        log: o.log.clone().or(file.log).unwrap_or_else(|| "info".into()),
+    })
+}
