@@ -82,6 +82,19 @@ pub(crate) struct Upload {
     pub dry_run: bool,
 }
 
+/// True when a multipart error was caused by the body size limit
+/// (`http_body_util::LengthLimitError` somewhere in the source chain).
+fn is_length_limit(e: &axum::extract::multipart::MultipartError) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if err.is::<http_body_util::LengthLimitError>() || err.to_string().contains("length limit exceeded") {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
 pub(crate) async fn read_upload(mut mp: Multipart) -> Result<Upload, HttpError> {
     let mut up = Upload::default();
     let mut has_file = false;
@@ -90,7 +103,7 @@ pub(crate) async fn read_upload(mut mp: Multipart) -> Result<Upload, HttpError> 
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(e) => {
-                return Err(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                return Err(if e.status() == StatusCode::PAYLOAD_TOO_LARGE || is_length_limit(&e) {
                     too_large()
                 } else {
                     HttpError::invalid(format!("malformed multipart body: {}", e.body_text()))
@@ -100,7 +113,7 @@ pub(crate) async fn read_upload(mut mp: Multipart) -> Result<Upload, HttpError> 
         let name = field.name().unwrap_or("").to_string();
         let file_name = field.file_name().map(str::to_string);
         let data = field.bytes().await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE || is_length_limit(&e) {
                 too_large()
             } else {
                 HttpError::invalid(format!("malformed multipart body: {}", e.body_text()))
@@ -257,7 +270,8 @@ async fn search_concepts(
     Ok(Json(found.iter().map(ConceptSummaryDto::from).collect()))
 }
 
-pub(crate) fn concept_dto(a: &App, id: &str) -> Result<ConceptDto, AppError> {
+/// A concept with narrower ids, renderings and where it is used.
+pub fn concept_view(a: &App, id: &str) -> Result<ConceptDto, AppError> {
     let kb = a.kb();
     let c = kb
         .concepts
@@ -277,7 +291,7 @@ pub(crate) fn concept_dto(a: &App, id: &str) -> Result<ConceptDto, AppError> {
 }
 
 async fn get_concept(State(s): State<HubState>, Path(id): Path<String>) -> Result<Json<ConceptDto>, HttpError> {
-    Ok(Json(blocking(&s, move |a| concept_dto(a, &id)).await?))
+    Ok(Json(blocking(&s, move |a| concept_view(a, &id)).await?))
 }
 
 async fn put_concept(
@@ -296,7 +310,7 @@ async fn put_concept(
     Ok(Json(
         blocking(&s, move |a| {
             a.save_concept(concept, "api")?;
-            concept_dto(a, &id)
+            concept_view(a, &id)
         })
         .await?,
     ))
@@ -373,7 +387,7 @@ struct FormatQuery {
 }
 
 /// Serializes the whole KB in `format` (`skos` JSON-LD or `tbx`): (content type, body).
-pub(crate) fn export_body(a: &App, format: &str) -> Result<(&'static str, String), AppError> {
+pub fn export_body(a: &App, format: &str) -> Result<(&'static str, String), AppError> {
     let kb = a.kb();
     let concepts: Vec<Concept> = kb.concepts.values().cloned().collect();
     let renderings: Vec<_> = kb.renderings.values().flatten().cloned().collect();
@@ -401,8 +415,8 @@ async fn export_kb(State(s): State<HubState>, Query(q): Query<FormatQuery>) -> R
     Ok(([(header::CONTENT_TYPE, ct)], body).into_response())
 }
 
-/// Parses an exported KB file and merges it into the KB.
-pub(crate) fn import_body(a: &App, format: &str, body: &[u8], actor: &str) -> Result<(usize, usize), AppError> {
+/// Parses an exported KB file (`skos` or `tbx`) and merges it into the KB; returns (concepts, renderings).
+pub fn import_body(a: &App, format: &str, body: &[u8], actor: &str) -> Result<(usize, usize), AppError> {
     let text = std::str::from_utf8(body).map_err(|_| AppError::Invalid("the KB file is not UTF-8".into()))?;
     let (concepts, renderings) = match format {
         "skos" | "jsonld" | "json-ld" => qiantang_kb::skos::import(text),
