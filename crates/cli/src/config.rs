@@ -105,7 +105,9 @@ pub fn parse_file(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
         if v != CONFIG_VERSION {
             return Err(ConfigError::Value {
                 key: "version",
-                message: format!("unsupported config version {v} (this Qiantang reads {CONFIG_VERSION})"),
+                message: format!(
+                    "unsupported config version {v} (this Qiantang reads {CONFIG_VERSION})"
+                ),
             });
         }
     }

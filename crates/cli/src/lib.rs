@@ -46,7 +46,12 @@ struct GlobalArgs {
     #[arg(long, global = true, env = "QIANTANG_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
     /// Largest accepted upload in bytes.
-    #[arg(long, global = true, env = "QIANTANG_MAX_UPLOAD_BYTES", value_name = "BYTES")]
+    #[arg(
+        long,
+        global = true,
+        env = "QIANTANG_MAX_UPLOAD_BYTES",
+        value_name = "BYTES"
+    )]
     max_upload_bytes: Option<usize>,
     /// Log filter, e.g. `info` or `qiantang_hub=debug`.
     #[arg(long, global = true, env = "QIANTANG_LOG", value_name = "FILTER")]
@@ -266,7 +271,11 @@ pub fn main_entry() -> ExitCode {
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let cfg = config::resolve(&cli.global.overrides())?;
     let serving = matches!(cli.command, Command::Serve { .. });
-    init_logging(if serving || cli.global.log.is_some() { &cfg.log } else { "warn" });
+    init_logging(if serving || cli.global.log.is_some() {
+        &cfg.log
+    } else {
+        "warn"
+    });
     match cli.command {
         Command::Serve { no_sample } => serve(&cfg, no_sample),
         Command::Import(ImportCmd::Novel {
@@ -332,7 +341,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 )?;
                 writeln!(out, "by category:")?;
                 for c in &dto.categories {
-                    writeln!(out, "  {:<12} {:>7}  ({} concepts)", c.category, c.count, c.concepts)?;
+                    writeln!(
+                        out,
+                        "  {:<12} {:>7}  ({} concepts)",
+                        c.category, c.count, c.concepts
+                    )?;
                 }
                 writeln!(out, "top concepts:")?;
                 for c in dto.concepts.iter().take(top) {
@@ -354,11 +367,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn open(cfg: &Config) -> Result<Arc<App>> {
-    App::open(&cfg.data_dir).with_context(|| format!("opening data directory {}", cfg.data_dir.display()))
+    App::open(&cfg.data_dir)
+        .with_context(|| format!("opening data directory {}", cfg.data_dir.display()))
 }
 
 fn read_limited(path: &Path, limit: usize) -> Result<Vec<u8>> {
-    let meta = std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
     if meta.len() > limit as u64 {
         bail!(
             "{}: file is {} bytes, larger than the limit of {limit} bytes (max_upload_bytes)",
@@ -390,7 +405,10 @@ fn resolve_work(app: &App, key: &str) -> Result<i64> {
         many => bail!(
             "{} works are titled {key:?} (ids {}); use an id",
             many.len(),
-            many.iter().map(|w| w.id.to_string()).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(|w| w.id.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -399,27 +417,51 @@ fn works(cfg: &Config, cmd: WorksCmd) -> Result<ExitCode> {
     let app = open(cfg)?;
     match cmd {
         WorksCmd::List { json } => {
-            let list: Vec<WorkDto> = app.stores().works.list_works()?.iter().map(WorkDto::from).collect();
+            let list: Vec<WorkDto> = app
+                .stores()
+                .works
+                .list_works()?
+                .iter()
+                .map(WorkDto::from)
+                .collect();
             if json {
                 print_json(&list)?;
             } else {
                 let mut out = std::io::stdout().lock();
                 for w in &list {
-                    writeln!(out, "{:>4}  {}  {} chapters  {} chars  ({})", w.id, w.title, w.chapter_count, w.char_count, w.source_encoding)?;
+                    writeln!(
+                        out,
+                        "{:>4}  {}  {} chapters  {} chars  ({})",
+                        w.id, w.title, w.chapter_count, w.char_count, w.source_encoding
+                    )?;
                 }
             }
         }
         WorksCmd::Show { work, json } => {
             let id = resolve_work(&app, &work)?;
             let w = app.stores().works.get_work(id)?.context("work vanished")?;
-            let chapters: Vec<ChapterDto> = app.stores().works.list_chapters(id)?.iter().map(ChapterDto::from).collect();
+            let chapters: Vec<ChapterDto> = app
+                .stores()
+                .works
+                .list_chapters(id)?
+                .iter()
+                .map(ChapterDto::from)
+                .collect();
             if json {
                 print_json(&serde_json::json!({"work": WorkDto::from(&w), "chapters": chapters}))?;
             } else {
                 let mut out = std::io::stdout().lock();
-                writeln!(out, "{} \"{}\" — {} chapters", w.id, w.title, w.chapter_count)?;
+                writeln!(
+                    out,
+                    "{} \"{}\" — {} chapters",
+                    w.id, w.title, w.chapter_count
+                )?;
                 for c in &chapters {
-                    writeln!(out, "{:>5}  {}  ({} chars)", c.number, c.title, c.char_count)?;
+                    writeln!(
+                        out,
+                        "{:>5}  {}  ({} chars)",
+                        c.number, c.title, c.char_count
+                    )?;
                 }
             }
         }
@@ -452,7 +494,11 @@ fn kb(cfg: &Config, cmd: KbCmd) -> Result<ExitCode> {
             if json {
                 print_json(&v)?;
             } else {
-                println!("{} concepts, {renderings} renderings, {} markets", view.concepts.len(), view.markets.len());
+                println!(
+                    "{} concepts, {renderings} renderings, {} markets",
+                    view.concepts.len(),
+                    view.markets.len()
+                );
                 for (k, n) in cats {
                     println!("  {k:<12} {n}");
                 }
@@ -485,7 +531,16 @@ fn kb(cfg: &Config, cmd: KbCmd) -> Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&dto.concept)?);
                 println!("narrower: {}", dto.narrower.join(", "));
                 for r in &dto.renderings {
-                    println!("rendering {}{}: {} ({})", r.lang, r.market.as_deref().map(|m| format!("-{m}")).unwrap_or_default(), r.display_first, r.strategy);
+                    println!(
+                        "rendering {}{}: {} ({})",
+                        r.lang,
+                        r.market
+                            .as_deref()
+                            .map(|m| format!("-{m}"))
+                            .unwrap_or_default(),
+                        r.display_first,
+                        r.strategy
+                    );
                 }
                 for u in &dto.used_in {
                     println!("used in work {} \"{}\": {} times", u.work, u.title, u.count);
@@ -498,17 +553,21 @@ fn kb(cfg: &Config, cmd: KbCmd) -> Result<ExitCode> {
                 std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
                 s
             } else {
-                std::fs::read_to_string(&file).with_context(|| format!("{}: cannot read", file.display()))?
+                std::fs::read_to_string(&file)
+                    .with_context(|| format!("{}: cannot read", file.display()))?
             };
-            let concept: qiantang_kb::Concept =
-                serde_json::from_str(&text).with_context(|| format!("{}: not a valid concept", file.display()))?;
+            let concept: qiantang_kb::Concept = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not a valid concept", file.display()))?;
             let id = concept.id.clone();
             app.save_concept(concept, "cli")?;
             println!("saved concept {id}");
         }
         KbCmd::Delete { id } => {
             if let Some(ch) = view.narrower.get(&id).filter(|c| !c.is_empty()) {
-                bail!("concept {id} has narrower concepts ({}); move or delete them first", ch.join(", "));
+                bail!(
+                    "concept {id} has narrower concepts ({}); move or delete them first",
+                    ch.join(", ")
+                );
             }
             if !app.stores().kb.delete_concept(&id)? {
                 bail!("no concept {id}");
@@ -516,15 +575,24 @@ fn kb(cfg: &Config, cmd: KbCmd) -> Result<ExitCode> {
             println!("deleted concept {id}");
         }
         KbCmd::Render { id, market, json } => {
-            let c = view.concepts.get(&id).with_context(|| format!("no concept {id}"))?;
+            let c = view
+                .concepts
+                .get(&id)
+                .with_context(|| format!("no concept {id}"))?;
             let region = market.to_ascii_uppercase();
-            let m = view.markets.get(&region).with_context(|| format!("no market {region} (see `qiantang kb markets`)"))?;
+            let m = view
+                .markets
+                .get(&region)
+                .with_context(|| format!("no market {region} (see `qiantang kb markets`)"))?;
             let r = view.rendering_for(c, m);
             let dto = RenderingDto::new(&r.rendering, r.fallback);
             if json {
                 print_json(&dto)?;
             } else {
-                println!("{} → {} [{}]: {}", id, region, dto.strategy, dto.display_first);
+                println!(
+                    "{} → {} [{}]: {}",
+                    id, region, dto.strategy, dto.display_first
+                );
             }
         }
         KbCmd::Markets { json } => {
@@ -533,7 +601,15 @@ fn kb(cfg: &Config, cmd: KbCmd) -> Result<ExitCode> {
                 print_json(&list)?;
             } else {
                 for m in &list {
-                    println!("{}  {:<24} {:<24} {:<5} {:<8} {}", m.region, m.name, m.languages.join(","), m.context, m.proximity, m.default_strategy);
+                    println!(
+                        "{}  {:<24} {:<24} {:<5} {:<8} {}",
+                        m.region,
+                        m.name,
+                        m.languages.join(","),
+                        m.context,
+                        m.proximity,
+                        m.default_strategy
+                    );
                 }
             }
         }
@@ -541,15 +617,23 @@ fn kb(cfg: &Config, cmd: KbCmd) -> Result<ExitCode> {
             let (_, body) = qiantang_hub::api::export_body(&app, format.name())?;
             match output {
                 Some(p) => {
-                    std::fs::write(&p, body).with_context(|| format!("{}: cannot write", p.display()))?;
-                    eprintln!("exported {} concepts to {}", view.concepts.len(), p.display());
+                    std::fs::write(&p, body)
+                        .with_context(|| format!("{}: cannot write", p.display()))?;
+                    eprintln!(
+                        "exported {} concepts to {}",
+                        view.concepts.len(),
+                        p.display()
+                    );
                 }
                 None => std::io::stdout().lock().write_all(body.as_bytes())?,
             }
         }
         KbCmd::Import { file, format, json } => {
             let format = format.unwrap_or_else(|| {
-                if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("tbx") || e.eq_ignore_ascii_case("xml")) {
+                if file
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("tbx") || e.eq_ignore_ascii_case("xml"))
+                {
                     KbFormat::Tbx
                 } else {
                     KbFormat::Skos
@@ -557,11 +641,16 @@ fn kb(cfg: &Config, cmd: KbCmd) -> Result<ExitCode> {
             });
             let bytes = read_limited(&file, cfg.max_upload_bytes)?;
             let (c, r) = qiantang_hub::api::import_body(&app, format.name(), &bytes, "cli-import")
-                .with_context(|| format!("{}: import failed, nothing was written", file.display()))?;
+                .with_context(|| {
+                    format!("{}: import failed, nothing was written", file.display())
+                })?;
             if json {
                 print_json(&serde_json::json!({"concepts": c, "renderings": r}))?;
             } else {
-                println!("imported {c} concepts and {r} renderings from {}", file.display());
+                println!(
+                    "imported {c} concepts and {r} renderings from {}",
+                    file.display()
+                );
             }
         }
     }
@@ -632,7 +721,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -87,7 +87,9 @@ pub(crate) struct Upload {
 fn is_length_limit(e: &axum::extract::multipart::MultipartError) -> bool {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = cur {
-        if err.is::<http_body_util::LengthLimitError>() || err.to_string().contains("length limit exceeded") {
+        if err.is::<http_body_util::LengthLimitError>()
+            || err.to_string().contains("length limit exceeded")
+        {
             return true;
         }
         cur = err.source();
@@ -103,11 +105,13 @@ pub(crate) async fn read_upload(mut mp: Multipart) -> Result<Upload, HttpError> 
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(e) => {
-                return Err(if e.status() == StatusCode::PAYLOAD_TOO_LARGE || is_length_limit(&e) {
-                    too_large()
-                } else {
-                    HttpError::invalid(format!("malformed multipart body: {}", e.body_text()))
-                })
+                return Err(
+                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE || is_length_limit(&e) {
+                        too_large()
+                    } else {
+                        HttpError::invalid(format!("malformed multipart body: {}", e.body_text()))
+                    },
+                )
             }
         };
         let name = field.name().unwrap_or("").to_string();
@@ -134,7 +138,9 @@ pub(crate) async fn read_upload(mut mp: Multipart) -> Result<Upload, HttpError> 
         }
     }
     if !has_file {
-        return Err(HttpError::invalid("the multipart body has no \"file\" field"));
+        return Err(HttpError::invalid(
+            "the multipart body has no \"file\" field",
+        ));
     }
     Ok(up)
 }
@@ -147,7 +153,10 @@ pub(crate) fn too_large() -> HttpError {
     }
 }
 
-pub(crate) async fn do_import(s: &HubState, up: Upload) -> Result<crate::app::ImportReport, HttpError> {
+pub(crate) async fn do_import(
+    s: &HubState,
+    up: Upload,
+) -> Result<crate::app::ImportReport, HttpError> {
     blocking(s, move |a: &App| {
         let opts = ImportOptions {
             heading_pattern: up.heading_pattern.clone(),
@@ -168,11 +177,18 @@ async fn upload_work(State(s): State<HubState>, mp: Multipart) -> Result<Respons
     let up = read_upload(mp).await?;
     let dry = up.dry_run;
     let report = do_import(&s, up).await?;
-    let status = if dry { StatusCode::OK } else { StatusCode::CREATED };
+    let status = if dry {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
     Ok((status, Json(ImportDto::from(&report))).into_response())
 }
 
-async fn get_work(State(s): State<HubState>, Path(id): Path<i64>) -> Result<Json<WorkDto>, HttpError> {
+async fn get_work(
+    State(s): State<HubState>,
+    Path(id): Path<i64>,
+) -> Result<Json<WorkDto>, HttpError> {
     let w = blocking(&s, move |a| {
         a.stores()
             .works
@@ -183,7 +199,10 @@ async fn get_work(State(s): State<HubState>, Path(id): Path<i64>) -> Result<Json
     Ok(Json(WorkDto::from(&w)))
 }
 
-async fn delete_work(State(s): State<HubState>, Path(id): Path<i64>) -> Result<StatusCode, HttpError> {
+async fn delete_work(
+    State(s): State<HubState>,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, HttpError> {
     let gone = blocking(&s, move |a| Ok(a.stores().works.delete_work(id)?)).await?;
     if gone {
         Ok(StatusCode::NO_CONTENT)
@@ -192,7 +211,10 @@ async fn delete_work(State(s): State<HubState>, Path(id): Path<i64>) -> Result<S
     }
 }
 
-async fn list_chapters(State(s): State<HubState>, Path(id): Path<i64>) -> Result<Json<Vec<ChapterDto>>, HttpError> {
+async fn list_chapters(
+    State(s): State<HubState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<ChapterDto>>, HttpError> {
     let chapters = blocking(&s, move |a| {
         if a.stores().works.get_work(id)?.is_none() {
             return Err(AppError::NotFound(format!("work {id}")));
@@ -224,7 +246,10 @@ async fn get_chapter(
     })))
 }
 
-async fn get_profile(State(s): State<HubState>, Path(id): Path<i64>) -> Result<Json<ProfileDto>, HttpError> {
+async fn get_profile(
+    State(s): State<HubState>,
+    Path(id): Path<i64>,
+) -> Result<Json<ProfileDto>, HttpError> {
     let p = blocking(&s, move |a| {
         a.profile(id)?
             .ok_or_else(|| AppError::NotFound(format!("profile of work {id} (not tagged yet)")))
@@ -233,7 +258,10 @@ async fn get_profile(State(s): State<HubState>, Path(id): Path<i64>) -> Result<J
     Ok(Json(ProfileDto::from(&p)))
 }
 
-async fn tag_work(State(s): State<HubState>, Path(id): Path<i64>) -> Result<Json<ProfileDto>, HttpError> {
+async fn tag_work(
+    State(s): State<HubState>,
+    Path(id): Path<i64>,
+) -> Result<Json<ProfileDto>, HttpError> {
     let p = blocking(&s, move |a| {
         a.tag_work(id)?;
         a.profile(id)?
@@ -290,7 +318,10 @@ pub fn concept_view(a: &App, id: &str) -> Result<ConceptDto, AppError> {
     })
 }
 
-async fn get_concept(State(s): State<HubState>, Path(id): Path<String>) -> Result<Json<ConceptDto>, HttpError> {
+async fn get_concept(
+    State(s): State<HubState>,
+    Path(id): Path<String>,
+) -> Result<Json<ConceptDto>, HttpError> {
     Ok(Json(blocking(&s, move |a| concept_view(a, &id)).await?))
 }
 
@@ -316,7 +347,10 @@ async fn put_concept(
     ))
 }
 
-async fn delete_concept(State(s): State<HubState>, Path(id): Path<String>) -> Result<StatusCode, HttpError> {
+async fn delete_concept(
+    State(s): State<HubState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, HttpError> {
     blocking(&s, move |a| {
         let kb = a.kb();
         if let Some(children) = kb.narrower.get(&id).filter(|c| !c.is_empty()) {
@@ -399,7 +433,10 @@ pub fn export_body(a: &App, format: &str) -> Result<(&'static str, String), AppE
                 serde_json::to_string_pretty(&v).map_err(|e| AppError::Invalid(e.to_string()))?,
             ))
         }
-        "tbx" => Ok(("application/x-tbx+xml", qiantang_kb::tbx::export(&concepts, &renderings))),
+        "tbx" => Ok((
+            "application/x-tbx+xml",
+            qiantang_kb::tbx::export(&concepts, &renderings),
+        )),
         other => Err(AppError::Invalid(format!(
             "unknown export format {other:?}; use skos or tbx"
         ))),
@@ -409,15 +446,24 @@ pub fn export_body(a: &App, format: &str) -> Result<(&'static str, String), AppE
 /// Base IRI of exported concepts.
 pub const SKOS_BASE: &str = "https://qiantang.invalid/kb/concept/";
 
-async fn export_kb(State(s): State<HubState>, Query(q): Query<FormatQuery>) -> Result<Response, HttpError> {
+async fn export_kb(
+    State(s): State<HubState>,
+    Query(q): Query<FormatQuery>,
+) -> Result<Response, HttpError> {
     let format = q.format.unwrap_or_else(|| "skos".into());
     let (ct, body) = blocking(&s, move |a| export_body(a, &format)).await?;
     Ok(([(header::CONTENT_TYPE, ct)], body).into_response())
 }
 
 /// Parses an exported KB file (`skos` or `tbx`) and merges it into the KB; returns (concepts, renderings).
-pub fn import_body(a: &App, format: &str, body: &[u8], actor: &str) -> Result<(usize, usize), AppError> {
-    let text = std::str::from_utf8(body).map_err(|_| AppError::Invalid("the KB file is not UTF-8".into()))?;
+pub fn import_body(
+    a: &App,
+    format: &str,
+    body: &[u8],
+    actor: &str,
+) -> Result<(usize, usize), AppError> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| AppError::Invalid("the KB file is not UTF-8".into()))?;
     let (concepts, renderings) = match format {
         "skos" | "jsonld" | "json-ld" => qiantang_kb::skos::import(text),
         "tbx" => qiantang_kb::tbx::import(text),

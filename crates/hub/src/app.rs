@@ -169,7 +169,9 @@ impl App {
     fn load_seed(stores: &Stores) -> Result<(), AppError> {
         let seed = seed::load().map_err(|e| AppError::Invalid(e.to_string()))?;
         stores.kb.put_markets(&seed.markets)?;
-        stores.kb.put_concepts(&seed.concepts, "seed", clock::now_ms())?;
+        stores
+            .kb
+            .put_concepts(&seed.concepts, "seed", clock::now_ms())?;
         stores.kb.put_renderings(&seed.renderings)?;
         tracing::info!(
             concepts = seed.concepts.len(),
@@ -198,7 +200,12 @@ impl App {
     }
 
     /// Parses a novel file without writing anything.
-    pub fn parse(&self, file_name: &str, bytes: &[u8], opts: &ImportOptions) -> Result<ParsedNovel, AppError> {
+    pub fn parse(
+        &self,
+        file_name: &str,
+        bytes: &[u8],
+        opts: &ImportOptions,
+    ) -> Result<ParsedNovel, AppError> {
         Ok(parse_novel(file_name, bytes, opts)?)
     }
 
@@ -223,7 +230,9 @@ impl App {
             .or_else(|| parsed.title.clone())
             .unwrap_or_else(|| file_stem(file_name));
         if title.chars().count() > 200 {
-            return Err(AppError::Invalid("title is longer than 200 characters".into()));
+            return Err(AppError::Invalid(
+                "title is longer than 200 characters".into(),
+            ));
         }
         let chapters = parsed
             .chapters
@@ -285,7 +294,9 @@ impl App {
                 });
             }
         }
-        self.stores.works.replace_occurrences(id, &all, clock::now_ms())?;
+        self.stores
+            .works
+            .replace_occurrences(id, &all, clock::now_ms())?;
         Ok(all.len())
     }
 
@@ -306,7 +317,9 @@ impl App {
             .into_iter()
             .map(|c| {
                 let concept = kb.concepts.get(&c.concept);
-                let category = concept.map(|k| k.category.clone()).unwrap_or_else(|| "unknown".into());
+                let category = concept
+                    .map(|k| k.category.clone())
+                    .unwrap_or_else(|| "unknown".into());
                 let e = cats.entry(category.clone()).or_default();
                 e.0 += c.count;
                 e.1 += 1;
@@ -336,24 +349,37 @@ impl App {
     /// Saves a concept edit (validated) and refreshes the KB view.
     pub fn save_concept(&self, concept: Concept, actor: &str) -> Result<(), AppError> {
         validate_concept(&concept, &self.kb())?;
-        self.stores.kb.put_concepts(&[concept], actor, clock::now_ms())?;
+        self.stores
+            .kb
+            .put_concepts(&[concept], actor, clock::now_ms())?;
         self.refresh_kb()
     }
 
     /// Replaces the KB's concepts and renderings with imported ones (one
     /// transaction per kind) and refreshes the view. Returns (concepts, renderings).
-    pub fn import_kb(&self, concepts: &[Concept], renderings: &[Rendering], actor: &str) -> Result<(usize, usize), AppError> {
-        let known: std::collections::HashSet<&str> = concepts.iter().map(|c| c.id.as_str()).collect();
+    pub fn import_kb(
+        &self,
+        concepts: &[Concept],
+        renderings: &[Rendering],
+        actor: &str,
+    ) -> Result<(usize, usize), AppError> {
+        let known: std::collections::HashSet<&str> =
+            concepts.iter().map(|c| c.id.as_str()).collect();
         let kb = self.kb();
         for c in concepts {
             check_id(&c.id)?;
             for b in &c.broader {
                 if !known.contains(b.as_str()) && !kb.concepts.contains_key(b) {
-                    return Err(AppError::Invalid(format!("concept {} has unknown broader concept {b}", c.id)));
+                    return Err(AppError::Invalid(format!(
+                        "concept {} has unknown broader concept {b}",
+                        c.id
+                    )));
                 }
             }
         }
-        self.stores.kb.put_concepts(concepts, actor, clock::now_ms())?;
+        self.stores
+            .kb
+            .put_concepts(concepts, actor, clock::now_ms())?;
         self.stores.kb.put_renderings(renderings)?;
         self.refresh_kb()?;
         Ok((concepts.len(), renderings.len()))
@@ -364,7 +390,10 @@ impl App {
 pub fn check_id(id: &str) -> Result<(), AppError> {
     let ok = !id.is_empty()
         && id.len() <= 100
-        && id.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && id
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         && id
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
@@ -380,14 +409,21 @@ pub fn check_id(id: &str) -> Result<(), AppError> {
 fn validate_concept(c: &Concept, kb: &KbView) -> Result<(), AppError> {
     check_id(&c.id)?;
     if !CATEGORIES.iter().any(|(k, _, _)| *k == c.category) {
-        return Err(AppError::Invalid(format!("unknown category {:?}", c.category)));
+        return Err(AppError::Invalid(format!(
+            "unknown category {:?}",
+            c.category
+        )));
     }
     if c.pref_label(ZH_HANS).is_none() {
-        return Err(AppError::Invalid("a concept needs a preferred zh-Hans label".into()));
+        return Err(AppError::Invalid(
+            "a concept needs a preferred zh-Hans label".into(),
+        ));
     }
     for b in &c.broader {
         if b == &c.id {
-            return Err(AppError::Invalid("a concept cannot be broader than itself".into()));
+            return Err(AppError::Invalid(
+                "a concept cannot be broader than itself".into(),
+            ));
         }
         if !kb.concepts.contains_key(b) {
             return Err(AppError::Invalid(format!("unknown broader concept {b}")));
@@ -397,7 +433,9 @@ fn validate_concept(c: &Concept, kb: &KbView) -> Result<(), AppError> {
         let mut seen = std::collections::HashSet::new();
         while let Some(x) = stack.pop() {
             if x == c.id {
-                return Err(AppError::Invalid(format!("broader link to {b} would create a cycle")));
+                return Err(AppError::Invalid(format!(
+                    "broader link to {b} would create a cycle"
+                )));
             }
             if seen.insert(x.clone()) {
                 if let Some(k) = kb.concepts.get(&x) {
@@ -408,7 +446,10 @@ fn validate_concept(c: &Concept, kb: &KbView) -> Result<(), AppError> {
     }
     for l in &c.labels {
         if l.text.trim().is_empty() || l.text.chars().count() > 200 {
-            return Err(AppError::Invalid(format!("label in {} must have 1–200 characters", l.lang)));
+            return Err(AppError::Invalid(format!(
+                "label in {} must have 1–200 characters",
+                l.lang
+            )));
         }
     }
     Ok(())

@@ -99,8 +99,12 @@ pub fn tr_args(loc: Locale, id: &str, args: &[(&str, FluentValue<'_>)]) -> Strin
         fa.set(*k, v.clone());
     }
     let mut errors = vec![];
-    b.format_pattern(pattern, if args.is_empty() { None } else { Some(&fa) }, &mut errors)
-        .into_owned()
+    b.format_pattern(
+        pattern,
+        if args.is_empty() { None } else { Some(&fa) },
+        &mut errors,
+    )
+    .into_owned()
 }
 
 /// Translates message `id`.

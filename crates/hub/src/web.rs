@@ -44,14 +44,20 @@ pub fn routes() -> Router<HubState> {
         .route("/import", get(import_form).post(import_submit))
         .route("/kb", get(kb_page))
         .route("/kb/concepts/{id}", get(concept_page))
-        .route("/kb/concepts/{id}/edit", get(concept_edit).post(concept_save))
+        .route(
+            "/kb/concepts/{id}/edit",
+            get(concept_edit).post(concept_save),
+        )
         .route("/kb/export", get(kb_export))
         .route("/lang/{tag}", get(set_lang))
         .route(
             "/static/app.css",
             get(|| async {
                 (
-                    [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+                    [
+                        (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                        (header::CACHE_CONTROL, "public, max-age=3600"),
+                    ],
                     include_str!("../static/app.css"),
                 )
             }),
@@ -60,7 +66,10 @@ pub fn routes() -> Router<HubState> {
             "/static/app.js",
             get(|| async {
                 (
-                    [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+                    [
+                        (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                        (header::CACHE_CONTROL, "public, max-age=3600"),
+                    ],
                     include_str!("../static/app.js"),
                 )
             }),
@@ -165,9 +174,16 @@ macro_rules! page_try {
     };
 }
 
-async fn catalog(State(s): State<HubState>, headers: HeaderMap, Query(q): Query<CommonQuery>) -> Response {
+async fn catalog(
+    State(s): State<HubState>,
+    headers: HeaderMap,
+    Query(q): Query<CommonQuery>,
+) -> Response {
     let c = ctx(&headers, &q);
-    let works = page_try!(c, blocking(&s, |a| Ok(a.stores().works.list_works()?)).await);
+    let works = page_try!(
+        c,
+        blocking(&s, |a| Ok(a.stores().works.list_works()?)).await
+    );
     let body = html! {
         h1 { (tr(c.loc, "catalog-title")) }
         @if works.is_empty() {
@@ -195,7 +211,13 @@ fn category_name(loc: Locale, key: &str) -> String {
     CATEGORIES
         .iter()
         .find(|(k, _, _)| *k == key)
-        .map(|(_, en, zh)| if loc == Locale::En { en.to_string() } else { zh.to_string() })
+        .map(|(_, en, zh)| {
+            if loc == Locale::En {
+                en.to_string()
+            } else {
+                zh.to_string()
+            }
+        })
         .unwrap_or_else(|| key.to_string())
 }
 
@@ -304,8 +326,14 @@ async fn retag(State(s): State<HubState>, headers: HeaderMap, Path(id): Path<i64
 /// The gloss shown for a term: labels, definition, market rendering.
 fn gloss_markup(c: &Ctx, kb: &KbView, concept: &Concept) -> Markup {
     let def = match c.loc {
-        Locale::En => concept.definition.get(EN).or_else(|| concept.definition.get(ZH_HANS)),
-        Locale::ZhHans => concept.definition.get(ZH_HANS).or_else(|| concept.definition.get(EN)),
+        Locale::En => concept
+            .definition
+            .get(EN)
+            .or_else(|| concept.definition.get(ZH_HANS)),
+        Locale::ZhHans => concept
+            .definition
+            .get(ZH_HANS)
+            .or_else(|| concept.definition.get(EN)),
     };
     let market = kb.markets.get(&c.market);
     html! {
@@ -373,7 +401,11 @@ async fn reader(
         }
         if let Some(o) = occ_iter.peek().filter(|o| o.start as usize == i) {
             let end = (o.start + o.len) as usize;
-            let surface: String = chars.get(i..end.min(chars.len())).unwrap_or(&[]).iter().collect();
+            let surface: String = chars
+                .get(i..end.min(chars.len()))
+                .unwrap_or(&[])
+                .iter()
+                .collect();
             if let (Some(concept), false) = (kb.concepts.get(&o.concept), surface.contains('\n')) {
                 let m = html! {
                     span.term tabindex="0" data-concept=(concept.id) data-category=(concept.category) {
@@ -469,12 +501,16 @@ async fn import_submit(State(s): State<HubState>, headers: HeaderMap, mp: Multip
         Err(e) => {
             let status = e.status;
             let res = html! { p.error role="alert" { (e.message) } };
-            (status, layout(&c, &tr(c.loc, "import-title"), import_markup(&c, Some(res)))).into_response()
+            (
+                status,
+                layout(&c, &tr(c.loc, "import-title"), import_markup(&c, Some(res))),
+            )
+                .into_response()
         }
     }
 }
 
-fn concept_li(c: &Ctx, kb: &KbView, concept: &Concept, depth: usize) -> Markup {
+fn concept_li(kb: &KbView, concept: &Concept, depth: usize) -> Markup {
     let children = kb.narrower.get(&concept.id);
     html! {
         li {
@@ -482,7 +518,7 @@ fn concept_li(c: &Ctx, kb: &KbView, concept: &Concept, depth: usize) -> Markup {
             @if let Some(en) = concept.pref_label(EN) { " " span.en { (en) } }
             @if let Some(ch) = children {
                 @if depth < 1 {
-                    ul { @for id in ch { @if let Some(k) = kb.concepts.get(id) { (concept_li(c, kb, k, depth + 1)) } } }
+                    ul { @for id in ch { @if let Some(k) = kb.concepts.get(id) { (concept_li(kb, k, depth + 1)) } } }
                 } @else {
                     " " span.count { "(" (ch.len()) ")" }
                 }
@@ -491,7 +527,11 @@ fn concept_li(c: &Ctx, kb: &KbView, concept: &Concept, depth: usize) -> Markup {
     }
 }
 
-async fn kb_page(State(s): State<HubState>, headers: HeaderMap, Query(q): Query<CommonQuery>) -> Response {
+async fn kb_page(
+    State(s): State<HubState>,
+    headers: HeaderMap,
+    Query(q): Query<CommonQuery>,
+) -> Response {
     let c = ctx(&headers, &q);
     let kb = s.app.kb();
     let query = q.q.clone().unwrap_or_default();
@@ -499,7 +539,10 @@ async fn kb_page(State(s): State<HubState>, headers: HeaderMap, Query(q): Query<
         None
     } else {
         let qq = query.clone();
-        Some(page_try!(c, blocking(&s, move |a| Ok(a.stores().kb.search_concepts(&qq, 100)?)).await))
+        Some(page_try!(
+            c,
+            blocking(&s, move |a| Ok(a.stores().kb.search_concepts(&qq, 100)?)).await
+        ))
     };
     let body = html! {
         h1 { (tr(c.loc, "kb-title")) }
@@ -523,7 +566,7 @@ async fn kb_page(State(s): State<HubState>, headers: HeaderMap, Query(q): Query<
             }
         }
         h2 { (tr(c.loc, "kb-tree")) }
-        ul.tree { @for k in kb.top_concepts() { (concept_li(&c, &kb, k, 0)) } }
+        ul.tree { @for k in kb.top_concepts() { (concept_li(&kb, k, 0)) } }
     };
     layout(&c, &tr(c.loc, "kb-title"), body).into_response()
 }
@@ -542,7 +585,11 @@ async fn concept_page(
     let idc = id.clone();
     let (uses, history) = page_try!(
         c,
-        blocking(&s, move |a| Ok((a.stores().works.concept_uses(&idc)?, a.stores().kb.concept_history(&idc)?))).await
+        blocking(&s, move |a| Ok((
+            a.stores().works.concept_uses(&idc)?,
+            a.stores().kb.concept_history(&idc)?
+        )))
+        .await
     );
     let body = html! {
         p.crumbs {
@@ -682,14 +729,24 @@ async fn concept_save(
     let mut concept = old.clone();
     concept.category = get("category");
     let edited = [ZH_HANS, ZH_HANT, PINYIN, EN];
-    concept.labels.retain(|l| !edited.contains(&l.lang.as_str()));
+    concept
+        .labels
+        .retain(|l| !edited.contains(&l.lang.as_str()));
     for lang in edited {
         let pref = get(&format!("pref_{lang}"));
         if !pref.is_empty() {
-            concept.labels.push(qiantang_kb::Label { lang: lang.into(), text: pref, kind: LabelKind::Pref });
+            concept.labels.push(qiantang_kb::Label {
+                lang: lang.into(),
+                text: pref,
+                kind: LabelKind::Pref,
+            });
         }
         for alt in lines(&format!("alt_{lang}")) {
-            concept.labels.push(qiantang_kb::Label { lang: lang.into(), text: alt, kind: LabelKind::Alt });
+            concept.labels.push(qiantang_kb::Label {
+                lang: lang.into(),
+                text: alt,
+                kind: LabelKind::Alt,
+            });
         }
     }
     for (k, lang) in [("def_en", EN), ("def_zh", ZH_HANS)] {
@@ -702,25 +759,43 @@ async fn concept_save(
     }
     concept.broader = lines("broader");
     concept.regions = lines("regions");
-    concept.provenance.status = if get("status") == "reviewed" { Status::Reviewed } else { Status::Draft };
+    concept.provenance.status = if get("status") == "reviewed" {
+        Status::Reviewed
+    } else {
+        Status::Draft
+    };
     let to_save = concept.clone();
     match blocking(&s, move |a: &App| a.save_concept(to_save, "web")).await {
         Ok(()) => Redirect::to(&format!("/kb/concepts/{id}")).into_response(),
         Err(e) => {
             let status = e.status;
-            (status, layout(&c, concept.display_name(), edit_markup(&c, &concept, Some(&e.message)))).into_response()
+            (
+                status,
+                layout(
+                    &c,
+                    concept.display_name(),
+                    edit_markup(&c, &concept, Some(&e.message)),
+                ),
+            )
+                .into_response()
         }
     }
 }
 
-async fn kb_export(State(s): State<HubState>, Query(q): Query<std::collections::HashMap<String, String>>) -> Response {
+async fn kb_export(
+    State(s): State<HubState>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Response {
     let format = q.get("format").cloned().unwrap_or_else(|| "skos".into());
     let ext = if format == "tbx" { "tbx" } else { "jsonld" };
     match blocking(&s, move |a| export_body(a, &format)).await {
         Ok((ct, body)) => (
             [
                 (header::CONTENT_TYPE, ct.to_string()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"qiantang-kb.{ext}\"")),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"qiantang-kb.{ext}\""),
+                ),
             ],
             body,
         )
@@ -734,7 +809,11 @@ struct NextQuery {
     next: Option<String>,
 }
 
-async fn set_lang(Path(tag): Path<String>, headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
+async fn set_lang(
+    Path(tag): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Response {
     let Some(loc) = Locale::parse(&tag) else {
         return (StatusCode::NOT_FOUND, "unknown language").into_response();
     };
@@ -751,7 +830,10 @@ async fn set_lang(Path(tag): Path<String>, headers: HeaderMap, Query(q): Query<N
         .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
         .unwrap_or_else(|| "/".into());
     (
-        [(header::SET_COOKIE, format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax", loc.tag()))],
+        [(
+            header::SET_COOKIE,
+            format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax", loc.tag()),
+        )],
         Redirect::to(&back),
     )
         .into_response()

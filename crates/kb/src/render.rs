@@ -68,7 +68,9 @@ pub fn resolve(concept: &Concept, market: &Market, renderings: &[Rendering]) -> 
 /// Renders the text for running prose: `text (gloss)` when a gloss is shown, else `text`.
 pub fn display(r: &Rendering, first_occurrence: bool) -> String {
     match (&r.gloss, r.strategy, first_occurrence) {
-        (Some(g), Strategy::TransliterateGloss, true) if !g.is_empty() => format!("{} ({g})", r.text),
+        (Some(g), Strategy::TransliterateGloss, true) if !g.is_empty() => {
+            format!("{} ({g})", r.text)
+        }
         _ => r.text.clone(),
     }
 }

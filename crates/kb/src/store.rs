@@ -45,7 +45,8 @@ pub trait KbStore: Send + Sync {
     fn get_concept(&self, id: &str) -> Result<Option<Concept>, StoreError>;
     /// Inserts or replaces the given concepts in one transaction, recording a
     /// revision for each one that changed; `actor` and `at_ms` go into the history.
-    fn put_concepts(&self, concepts: &[Concept], actor: &str, at_ms: i64) -> Result<(), StoreError>;
+    fn put_concepts(&self, concepts: &[Concept], actor: &str, at_ms: i64)
+        -> Result<(), StoreError>;
     /// Deletes a concept and its renderings; `false` when it did not exist.
     fn delete_concept(&self, id: &str) -> Result<bool, StoreError>;
     /// Concepts whose id or any label contains `query` (case-insensitive for Latin script), at most `limit`.

@@ -29,7 +29,9 @@ impl BlobDir {
 
     fn path_of(&self, hash: &str) -> Result<PathBuf, StoreError> {
         if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(StoreError::Invalid(format!("not a SHA-256 hex digest: {hash:?}")));
+            return Err(StoreError::Invalid(format!(
+                "not a SHA-256 hex digest: {hash:?}"
+            )));
         }
         Ok(self.root.join(&hash[..2]).join(&hash[2..]))
     }

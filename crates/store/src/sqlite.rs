@@ -9,7 +9,9 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use qiantang_kb::{Concept, ConceptRevision, KbStore, Market, Rendering, Status, StoreError, Strategy};
+use qiantang_kb::{
+    Concept, ConceptRevision, KbStore, Market, Rendering, Status, StoreError, Strategy,
+};
 use qiantang_works::model::*;
 use qiantang_works::WorkStore;
 
@@ -129,7 +131,8 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| db("begin migration", e))?;
-        tx.execute_batch(sql).map_err(|e| db(&format!("migration {}", i + 1), e))?;
+        tx.execute_batch(sql)
+            .map_err(|e| db(&format!("migration {}", i + 1), e))?;
         tx.pragma_update(None, "user_version", (i + 1) as u32)
             .map_err(|e| db("set user_version", e))?;
         tx.commit().map_err(|e| db("commit migration", e))?;
@@ -148,7 +151,11 @@ fn rendering_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Rendering, Str
         Rendering {
             concept: r.get(0)?,
             lang: r.get(1)?,
-            market: if market.is_empty() { None } else { Some(market) },
+            market: if market.is_empty() {
+                None
+            } else {
+                Some(market)
+            },
             strategy: Strategy::Keep,
             text: r.get(4)?,
             gloss: r.get(5)?,
@@ -168,8 +175,11 @@ impl KbStore for SqliteStore {
         let rows = st
             .query_map([], |r| r.get::<_, String>(0))
             .map_err(|e| db("list concepts", e))?;
-        rows.map(|r| r.map_err(|e| db("list concepts", e)).and_then(row_to_concept))
-            .collect()
+        rows.map(|r| {
+            r.map_err(|e| db("list concepts", e))
+                .and_then(row_to_concept)
+        })
+        .collect()
     }
 
     fn count_concepts(&self) -> Result<u64, StoreError> {
@@ -182,13 +192,20 @@ impl KbStore for SqliteStore {
     fn get_concept(&self, id: &str) -> Result<Option<Concept>, StoreError> {
         let json: Option<String> = self
             .reader()
-            .query_row("SELECT json FROM concepts WHERE id = ?1", [id], |r| r.get(0))
+            .query_row("SELECT json FROM concepts WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(|e| db("get concept", e))?;
         json.map(row_to_concept).transpose()
     }
 
-    fn put_concepts(&self, concepts: &[Concept], actor: &str, at_ms: i64) -> Result<(), StoreError> {
+    fn put_concepts(
+        &self,
+        concepts: &[Concept],
+        actor: &str,
+        at_ms: i64,
+    ) -> Result<(), StoreError> {
         let mut c = lock(&self.writer);
         let tx = c
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -230,14 +247,22 @@ impl KbStore for SqliteStore {
                 upsert
                     .execute(params![concept.id, concept.category, json, at_ms])
                     .map_err(|e| db("put concepts", e))?;
-                del_labels.execute([&concept.id]).map_err(|e| db("put concepts", e))?;
+                del_labels
+                    .execute([&concept.id])
+                    .map_err(|e| db("put concepts", e))?;
                 for l in &concept.labels {
                     let kind = match l.kind {
                         qiantang_kb::LabelKind::Pref => "pref",
                         qiantang_kb::LabelKind::Alt => "alt",
                     };
                     ins_label
-                        .execute(params![concept.id, l.lang, kind, l.text, l.text.to_lowercase()])
+                        .execute(params![
+                            concept.id,
+                            l.lang,
+                            kind,
+                            l.text,
+                            l.text.to_lowercase()
+                        ])
                         .map_err(|e| db("put concepts", e))?;
                 }
                 rev.execute(params![concept.id, actor, at_ms, json])
@@ -259,7 +284,10 @@ impl KbStore for SqliteStore {
         if q.is_empty() {
             return Ok(Vec::new());
         }
-        let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = q
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         let pattern = format!("%{escaped}%");
         let c = self.reader();
         let mut st = c
@@ -273,10 +301,16 @@ impl KbStore for SqliteStore {
             )
             .map_err(|e| db("search concepts", e))?;
         let rows = st
-            .query_map(params![pattern, q, format!("{escaped}%"), limit as i64], |r| r.get::<_, String>(0))
+            .query_map(
+                params![pattern, q, format!("{escaped}%"), limit as i64],
+                |r| r.get::<_, String>(0),
+            )
             .map_err(|e| db("search concepts", e))?;
-        rows.map(|r| r.map_err(|e| db("search concepts", e)).and_then(row_to_concept))
-            .collect()
+        rows.map(|r| {
+            r.map_err(|e| db("search concepts", e))
+                .and_then(row_to_concept)
+        })
+        .collect()
     }
 
     fn concept_history(&self, id: &str) -> Result<Vec<ConceptRevision>, StoreError> {
@@ -297,23 +331,31 @@ impl KbStore for SqliteStore {
                 })
             })
             .map_err(|e| db("concept history", e))?;
-        rows.map(|r| r.map_err(|e| db("concept history", e))).collect()
+        rows.map(|r| r.map_err(|e| db("concept history", e)))
+            .collect()
     }
 
     fn list_renderings(&self, concept: Option<&str>) -> Result<Vec<Rendering>, StoreError> {
         let c = self.reader();
         let sql = "SELECT concept, lang, market, strategy, text, gloss, status FROM renderings
                    WHERE ?1 IS NULL OR concept = ?1 ORDER BY concept, lang, market";
-        let mut st = c.prepare_cached(sql).map_err(|e| db("list renderings", e))?;
+        let mut st = c
+            .prepare_cached(sql)
+            .map_err(|e| db("list renderings", e))?;
         let rows = st
             .query_map([concept], rendering_from_row)
             .map_err(|e| db("list renderings", e))?;
         let mut out = Vec::new();
         for row in rows {
             let (mut r, strategy, status) = row.map_err(|e| db("list renderings", e))?;
-            r.strategy = Strategy::parse(&strategy)
-                .ok_or_else(|| StoreError::Backend(format!("unknown strategy {strategy:?} in store")))?;
-            r.status = if status == "reviewed" { Status::Reviewed } else { Status::Draft };
+            r.strategy = Strategy::parse(&strategy).ok_or_else(|| {
+                StoreError::Backend(format!("unknown strategy {strategy:?} in store"))
+            })?;
+            r.status = if status == "reviewed" {
+                Status::Reviewed
+            } else {
+                Status::Draft
+            };
             out.push(r);
         }
         Ok(out)
@@ -347,7 +389,10 @@ impl KbStore for SqliteStore {
                     rusqlite::Error::SqliteFailure(f, _)
                         if f.code == rusqlite::ErrorCode::ConstraintViolation =>
                     {
-                        StoreError::Invalid(format!("rendering for unknown concept {:?}", r.concept))
+                        StoreError::Invalid(format!(
+                            "rendering for unknown concept {:?}",
+                            r.concept
+                        ))
                     }
                     e => db("put renderings", e),
                 })?;
@@ -385,7 +430,8 @@ impl KbStore for SqliteStore {
                 .map_err(|e| db("put markets", e))?;
             for m in markets {
                 let json = serde_json::to_string(m).map_err(|e| json_err("market", e))?;
-                st.execute(params![m.region, json]).map_err(|e| db("put markets", e))?;
+                st.execute(params![m.region, json])
+                    .map_err(|e| db("put markets", e))?;
             }
         }
         tx.commit().map_err(|e| db("commit", e))
@@ -421,7 +467,9 @@ fn chapter_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChapterMeta> {
 impl WorkStore for SqliteStore {
     fn create_work(&self, work: &NewWork, at_ms: i64) -> Result<WorkId, StoreError> {
         if work.chapters.is_empty() {
-            return Err(StoreError::Invalid("a work needs at least one chapter".into()));
+            return Err(StoreError::Invalid(
+                "a work needs at least one chapter".into(),
+            ));
         }
         // Blobs first (content-addressed, idempotent); remove the ones this
         // call created if the transaction fails, so nothing is left behind.
@@ -463,8 +511,14 @@ impl WorkStore for SqliteStore {
                     )
                     .map_err(|e| db("insert chapter", e))?;
                 for (ch, hash) in work.chapters.iter().zip(&hashes) {
-                    st.execute(params![id, ch.number, ch.title, ch.char_count() as i64, hash])
-                        .map_err(|e| db("insert chapter", e))?;
+                    st.execute(params![
+                        id,
+                        ch.number,
+                        ch.title,
+                        ch.char_count() as i64,
+                        hash
+                    ])
+                    .map_err(|e| db("insert chapter", e))?;
                 }
             }
             tx.commit().map_err(|e| db("commit", e))?;
@@ -485,13 +539,19 @@ impl WorkStore for SqliteStore {
         let mut st = c
             .prepare_cached(&format!("SELECT {WORK_COLS} FROM works ORDER BY id DESC"))
             .map_err(|e| db("list works", e))?;
-        let rows = st.query_map([], work_from_row).map_err(|e| db("list works", e))?;
+        let rows = st
+            .query_map([], work_from_row)
+            .map_err(|e| db("list works", e))?;
         rows.map(|r| r.map_err(|e| db("list works", e))).collect()
     }
 
     fn get_work(&self, id: WorkId) -> Result<Option<Work>, StoreError> {
         self.reader()
-            .query_row(&format!("SELECT {WORK_COLS} FROM works WHERE id = ?1"), [id], work_from_row)
+            .query_row(
+                &format!("SELECT {WORK_COLS} FROM works WHERE id = ?1"),
+                [id],
+                work_from_row,
+            )
             .optional()
             .map_err(|e| db("get work", e))
     }
@@ -511,11 +571,18 @@ impl WorkStore for SqliteStore {
                 "SELECT work, number, title, char_count, sha256 FROM chapters WHERE work = ?1 ORDER BY number",
             )
             .map_err(|e| db("list chapters", e))?;
-        let rows = st.query_map([work], chapter_from_row).map_err(|e| db("list chapters", e))?;
-        rows.map(|r| r.map_err(|e| db("list chapters", e))).collect()
+        let rows = st
+            .query_map([work], chapter_from_row)
+            .map_err(|e| db("list chapters", e))?;
+        rows.map(|r| r.map_err(|e| db("list chapters", e)))
+            .collect()
     }
 
-    fn get_chapter(&self, work: WorkId, number: u32) -> Result<Option<(ChapterMeta, String)>, StoreError> {
+    fn get_chapter(
+        &self,
+        work: WorkId,
+        number: u32,
+    ) -> Result<Option<(ChapterMeta, String)>, StoreError> {
         let meta = self
             .reader()
             .query_row(
@@ -527,18 +594,27 @@ impl WorkStore for SqliteStore {
             .map_err(|e| db("get chapter", e))?;
         let Some(meta) = meta else { return Ok(None) };
         let bytes = self.blobs.get(&meta.sha256)?;
-        let text = String::from_utf8(bytes)
-            .map_err(|_| StoreError::Backend(format!("chapter blob {} is not UTF-8", meta.sha256)))?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            StoreError::Backend(format!("chapter blob {} is not UTF-8", meta.sha256))
+        })?;
         Ok(Some((meta, text)))
     }
 
-    fn replace_occurrences(&self, work: WorkId, occ: &[StoredOccurrence], at_ms: i64) -> Result<(), StoreError> {
+    fn replace_occurrences(
+        &self,
+        work: WorkId,
+        occ: &[StoredOccurrence],
+        at_ms: i64,
+    ) -> Result<(), StoreError> {
         let mut c = lock(&self.writer);
         let tx = c
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| db("begin", e))?;
         let n = tx
-            .execute("UPDATE works SET tagged_ms = ?2 WHERE id = ?1", params![work, at_ms])
+            .execute(
+                "UPDATE works SET tagged_ms = ?2 WHERE id = ?1",
+                params![work, at_ms],
+            )
             .map_err(|e| db("tag work", e))?;
         if n == 0 {
             return Err(StoreError::NotFound(format!("work {work}")));
@@ -559,7 +635,11 @@ impl WorkStore for SqliteStore {
         tx.commit().map_err(|e| db("commit", e))
     }
 
-    fn chapter_occurrences(&self, work: WorkId, chapter: u32) -> Result<Vec<StoredOccurrence>, StoreError> {
+    fn chapter_occurrences(
+        &self,
+        work: WorkId,
+        chapter: u32,
+    ) -> Result<Vec<StoredOccurrence>, StoreError> {
         let c = self.reader();
         let mut st = c
             .prepare_cached(
@@ -576,13 +656,16 @@ impl WorkStore for SqliteStore {
                 })
             })
             .map_err(|e| db("chapter occurrences", e))?;
-        rows.map(|r| r.map_err(|e| db("chapter occurrences", e))).collect()
+        rows.map(|r| r.map_err(|e| db("chapter occurrences", e)))
+            .collect()
     }
 
     fn concept_counts(&self, work: WorkId) -> Result<Option<Vec<ConceptCount>>, StoreError> {
         let c = self.reader();
         let tagged: Option<Option<i64>> = c
-            .query_row("SELECT tagged_ms FROM works WHERE id = ?1", [work], |r| r.get(0))
+            .query_row("SELECT tagged_ms FROM works WHERE id = ?1", [work], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(|e| db("concept counts", e))?;
         if !matches!(tagged, Some(Some(_))) {

@@ -17,11 +17,24 @@ pub trait WorkStore: Send + Sync {
     /// Chapter metadata in reading order.
     fn list_chapters(&self, work: WorkId) -> Result<Vec<ChapterMeta>, StoreError>;
     /// One chapter's metadata and body text.
-    fn get_chapter(&self, work: WorkId, number: u32) -> Result<Option<(ChapterMeta, String)>, StoreError>;
+    fn get_chapter(
+        &self,
+        work: WorkId,
+        number: u32,
+    ) -> Result<Option<(ChapterMeta, String)>, StoreError>;
     /// Replaces all occurrences of a work (one transaction) and records the tagging time.
-    fn replace_occurrences(&self, work: WorkId, occ: &[StoredOccurrence], at_ms: i64) -> Result<(), StoreError>;
+    fn replace_occurrences(
+        &self,
+        work: WorkId,
+        occ: &[StoredOccurrence],
+        at_ms: i64,
+    ) -> Result<(), StoreError>;
     /// Occurrences in one chapter, ordered by start.
-    fn chapter_occurrences(&self, work: WorkId, chapter: u32) -> Result<Vec<StoredOccurrence>, StoreError>;
+    fn chapter_occurrences(
+        &self,
+        work: WorkId,
+        chapter: u32,
+    ) -> Result<Vec<StoredOccurrence>, StoreError>;
     /// Per-concept counts for a work, most frequent first; `None` when the work was never tagged.
     fn concept_counts(&self, work: WorkId) -> Result<Option<Vec<ConceptCount>>, StoreError>;
     /// Works in which a concept occurs, most occurrences first.

@@ -11,7 +11,13 @@ use qiantang_hub::{router, HubConfig};
 async fn call(app: &axum::Router, req: Request<Body>) -> (StatusCode, Vec<u8>) {
     let resp = app.clone().oneshot(req).await.unwrap();
     let status = resp.status();
-    let body = resp.into_body().collect().await.unwrap().to_bytes().to_vec();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
     (status, body)
 }
 
@@ -38,7 +44,8 @@ fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
 }
 
 fn json(b: &[u8]) -> serde_json::Value {
-    serde_json::from_slice(b).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(b)))
+    serde_json::from_slice(b)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(b)))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -50,10 +57,16 @@ async fn upload_then_browse_through_the_api_and_pages() {
     assert_eq!((s, b.as_slice()), (StatusCode::OK, &b"ok"[..]));
 
     let novel = std::fs::read(corpus("novels_zh/jigong_quanzhuan.txt")).unwrap();
-    let (ct, body) = multipart(&[("file", Some("jigong.txt"), &novel), ("title", None, "济公全传".as_bytes())]);
+    let (ct, body) = multipart(&[
+        ("file", Some("jigong.txt"), &novel),
+        ("title", None, "济公全传".as_bytes()),
+    ]);
     let (s, b) = call(
         &r,
-        Request::post("/api/v1/works").header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap(),
+        Request::post("/api/v1/works")
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap(),
     )
     .await;
     assert_eq!(s, StatusCode::CREATED, "{}", String::from_utf8_lossy(&b));
@@ -71,7 +84,12 @@ async fn upload_then_browse_through_the_api_and_pages() {
     assert_eq!(s, StatusCode::OK);
     let p = json(&b);
     assert!(p["total_occurrences"].as_u64().unwrap() > 1000);
-    let labels: Vec<&str> = p["concepts"].as_array().unwrap().iter().map(|c| c["label"].as_str().unwrap()).collect();
+    let labels: Vec<&str> = p["concepts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["label"].as_str().unwrap())
+        .collect();
     assert!(labels.contains(&"灵隐寺"), "{labels:?}");
 
     let (s, b) = call(&r, get(&format!("/api/v1/works/{id}/chapters/1"))).await;
@@ -87,29 +105,56 @@ async fn upload_then_browse_through_the_api_and_pages() {
         let start = o["start"].as_u64().unwrap() as usize;
         let len = o["len"].as_u64().unwrap() as usize;
         let surface: String = text[start..start + len].iter().collect();
-        let (_, cb) = call(&r, get(&format!("/api/v1/kb/concepts/{}", o["concept"].as_str().unwrap()))).await;
+        let (_, cb) = call(
+            &r,
+            get(&format!(
+                "/api/v1/kb/concepts/{}",
+                o["concept"].as_str().unwrap()
+            )),
+        )
+        .await;
         let c = json(&cb);
-        let labels: Vec<&str> = c["concept"]["labels"].as_array().unwrap().iter().map(|l| l["text"].as_str().unwrap()).collect();
-        assert!(labels.contains(&surface.as_str()), "{surface} not a label of {labels:?}");
+        let labels: Vec<&str> = c["concept"]["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["text"].as_str().unwrap())
+            .collect();
+        assert!(
+            labels.contains(&surface.as_str()),
+            "{surface} not a label of {labels:?}"
+        );
     }
 
     // Work page shows the profile chart; reader highlights terms with a gloss.
     let (s, b) = call(&r, get(&format!("/works/{id}?lang=en"))).await;
     assert_eq!(s, StatusCode::OK);
     let html = String::from_utf8(b).unwrap();
-    assert!(html.contains("Cultural profile") && html.contains("<svg"), "work page lacks the profile chart");
+    assert!(
+        html.contains("Cultural profile") && html.contains("<svg"),
+        "work page lacks the profile chart"
+    );
     let (s, b) = call(&r, get(&format!("/works/{id}/chapters/1?market=US"))).await;
     assert_eq!(s, StatusCode::OK);
     let html = String::from_utf8(b).unwrap();
     assert!(html.contains("class=\"term\""), "no highlighted term");
     assert!(html.contains("class=\"gloss\""), "no gloss");
-    assert!(html.contains("data-market=\"US\""), "no market rendering in the gloss");
+    assert!(
+        html.contains("data-market=\"US\""),
+        "no market rendering in the gloss"
+    );
 
     // Rendering by market: US gets an explicit or glossed rendering; VN a Hán-Việt form.
     let (s, b) = call(&r, get("/api/v1/kb/concepts?q=西湖")).await;
     assert_eq!(s, StatusCode::OK);
     let west_lake = json(&b)[0]["id"].as_str().unwrap().to_string();
-    let (s, b) = call(&r, get(&format!("/api/v1/kb/concepts/{west_lake}/rendering?market=VN"))).await;
+    let (s, b) = call(
+        &r,
+        get(&format!(
+            "/api/v1/kb/concepts/{west_lake}/rendering?market=VN"
+        )),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(json(&b)["text"], "Tây Hồ");
 
@@ -134,10 +179,18 @@ async fn bad_uploads_are_refused_with_clear_errors() {
     // Streamed without Content-Length …
     let (s, b) = call(
         &r,
-        Request::post("/api/v1/works").header(header::CONTENT_TYPE, &ct).body(Body::from(body.clone())).unwrap(),
+        Request::post("/api/v1/works")
+            .header(header::CONTENT_TYPE, &ct)
+            .body(Body::from(body.clone()))
+            .unwrap(),
     )
     .await;
-    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{}", String::from_utf8_lossy(&b));
+    assert_eq!(
+        s,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        String::from_utf8_lossy(&b)
+    );
     assert_eq!(json(&b)["error"]["code"], "payload_too_large");
     // … and with Content-Length, as browsers send it.
     let (s, _) = call(
@@ -155,7 +208,10 @@ async fn bad_uploads_are_refused_with_clear_errors() {
     let (ct, body) = multipart(&[("title", None, b"x")]);
     let (s, b) = call(
         &r,
-        Request::post("/api/v1/works").header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap(),
+        Request::post("/api/v1/works")
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap(),
     )
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
@@ -165,11 +221,17 @@ async fn bad_uploads_are_refused_with_clear_errors() {
     let (ct, body) = multipart(&[("file", Some("empty.txt"), b"")]);
     let (s, b) = call(
         &r,
-        Request::post("/api/v1/works").header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap(),
+        Request::post("/api/v1/works")
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap(),
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(json(&b)["error"]["message"].as_str().unwrap().contains("empty.txt"));
+    assert!(json(&b)["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("empty.txt"));
 
     // Malformed multipart body → 400, not a panic.
     let (s, _) = call(
@@ -185,7 +247,10 @@ async fn bad_uploads_are_refused_with_clear_errors() {
     // A concept PUT with a wrong shape → 400; with a cycle → 400.
     let (s, _) = call(
         &r,
-        Request::put("/api/v1/kb/concepts/x").header(header::CONTENT_TYPE, "application/json").body(Body::from("{}")).unwrap(),
+        Request::put("/api/v1/kb/concepts/x")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from("{}"))
+            .unwrap(),
     )
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
@@ -199,15 +264,36 @@ async fn ui_language_switches_between_zh_hans_and_en() {
     let r = router(app, HubConfig::new(dir.path().to_path_buf()));
     let (_, b) = call(&r, get("/")).await;
     assert!(String::from_utf8(b).unwrap().contains("文化元素知识库"));
-    let (_, b) = call(&r, Request::get("/").header(header::ACCEPT_LANGUAGE, "en-GB,en;q=0.9").body(Body::empty()).unwrap()).await;
+    let (_, b) = call(
+        &r,
+        Request::get("/")
+            .header(header::ACCEPT_LANGUAGE, "en-GB,en;q=0.9")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert!(String::from_utf8(b).unwrap().contains("Knowledge base"));
-    let (_, b) = call(&r, Request::get("/").header(header::COOKIE, "lang=en").body(Body::empty()).unwrap()).await;
+    let (_, b) = call(
+        &r,
+        Request::get("/")
+            .header(header::COOKIE, "lang=en")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert!(String::from_utf8(b).unwrap().contains("Knowledge base"));
     let resp = r.clone().oneshot(get("/lang/en?next=/kb")).await.unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    assert!(resp.headers()[header::SET_COOKIE].to_str().unwrap().starts_with("lang=en"));
+    assert!(resp.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .starts_with("lang=en"));
     assert_eq!(resp.headers()[header::LOCATION], "/kb");
     // No open redirect.
-    let resp = r.clone().oneshot(get("/lang/en?next=//evil.example/")).await.unwrap();
+    let resp = r
+        .clone()
+        .oneshot(get("/lang/en?next=//evil.example/"))
+        .await
+        .unwrap();
     assert_eq!(resp.headers()[header::LOCATION], "/");
 }

@@ -8,18 +8,41 @@ use qiantang_kb::{Concept, CATEGORIES, EN, PINYIN, ZH_HANS, ZH_HANT};
 fn seed_has_the_required_shape() {
     let (_d, app) = fresh();
     let kb = app.kb();
-    let heritage = kb.concepts.values().filter(|c| c.heritage.is_some()).count();
+    let heritage = kb
+        .concepts
+        .values()
+        .filter(|c| c.heritage.is_some())
+        .count();
     assert_eq!(heritage, 257, "the 257 Zhejiang ICH entries");
-    assert!(kb.concepts.len() - heritage >= 300, "at least 300 curated concepts");
+    assert!(
+        kb.concepts.len() - heritage >= 300,
+        "at least 300 curated concepts"
+    );
     assert!(kb.markets.len() >= 25);
     for c in kb.concepts.values() {
         for lang in [ZH_HANS, ZH_HANT, PINYIN, EN] {
-            assert!(c.pref_label(lang).is_some(), "{} lacks a {lang} label", c.id);
+            assert!(
+                c.pref_label(lang).is_some(),
+                "{} lacks a {lang} label",
+                c.id
+            );
         }
-        assert!(c.definition.contains_key(EN) && c.definition.contains_key(ZH_HANS), "{} lacks definitions", c.id);
-        assert!(CATEGORIES.iter().any(|(k, _, _)| *k == c.category), "{} has unknown category", c.id);
+        assert!(
+            c.definition.contains_key(EN) && c.definition.contains_key(ZH_HANS),
+            "{} lacks definitions",
+            c.id
+        );
+        assert!(
+            CATEGORIES.iter().any(|(k, _, _)| *k == c.category),
+            "{} has unknown category",
+            c.id
+        );
         for b in &c.broader {
-            assert!(kb.concepts.contains_key(b), "{} has dangling broader {b}", c.id);
+            assert!(
+                kb.concepts.contains_key(b),
+                "{} has dangling broader {b}",
+                c.id
+            );
         }
     }
     // The hierarchy example of the issue: Zhejiang ICH → craftsmanship → Longquan celadon firing.
@@ -29,7 +52,10 @@ fn seed_has_the_required_shape() {
         .find(|c| c.heritage.as_ref().is_some_and(|h| h.code == "VIII-9"))
         .expect("龙泉青瓷烧制技艺 VIII-9");
     let parent = kb.concepts.get(&celadon.broader[0]).unwrap();
-    assert!(!parent.broader.is_empty(), "the ICH category node has a broader concept");
+    assert!(
+        !parent.broader.is_empty(),
+        "the ICH category node has a broader concept"
+    );
     // Renderings: nine languages for at least 100 concepts.
     let langs = ["en", "es", "pt", "id", "vi", "th", "ja", "ko", "fr"];
     let full = kb
@@ -37,14 +63,22 @@ fn seed_has_the_required_shape() {
         .values()
         .filter(|rs| langs.iter().all(|l| rs.iter().any(|r| r.lang == *l)))
         .count();
-    assert!(full >= 100, "only {full} concepts rendered in all nine languages");
+    assert!(
+        full >= 100,
+        "only {full} concepts rendered in all nine languages"
+    );
 }
 
 #[test]
 fn edits_keep_history_and_refuse_cycles() {
     let (_d, app) = fresh();
     let kb = app.kb();
-    let mut c: Concept = kb.concepts.values().find(|c| !c.broader.is_empty()).unwrap().clone();
+    let mut c: Concept = kb
+        .concepts
+        .values()
+        .find(|c| !c.broader.is_empty())
+        .unwrap()
+        .clone();
     let parent = c.broader[0].clone();
     let before = app.stores().kb.concept_history(&c.id).unwrap().len();
     c.definition.insert(EN.into(), "Edited definition.".into());
@@ -52,7 +86,10 @@ fn edits_keep_history_and_refuse_cycles() {
     let hist = app.stores().kb.concept_history(&c.id).unwrap();
     assert_eq!(hist.len(), before + 1);
     assert_eq!(hist[0].actor, "tester");
-    assert_eq!(app.kb().concepts[&c.id].definition[EN], "Edited definition.");
+    assert_eq!(
+        app.kb().concepts[&c.id].definition[EN],
+        "Edited definition."
+    );
     // Making the parent narrower than its child is a cycle.
     let mut p = app.kb().concepts[&parent].clone();
     p.broader = vec![c.id.clone()];
@@ -72,7 +109,10 @@ fn tbx_and_skos_exports_round_trip_into_an_empty_data_dir() {
         let dir = tempfile::tempdir().unwrap();
         // An empty data dir: open the store without the seed.
         let stores = qiantang_store::open_embedded(dir.path()).unwrap();
-        stores.kb.put_markets(&qiantang_kb::seed::load().unwrap().markets).unwrap();
+        stores
+            .kb
+            .put_markets(&qiantang_kb::seed::load().unwrap().markets)
+            .unwrap();
         let (concepts, renderings) = match format {
             "tbx" => qiantang_kb::tbx::import(&body).unwrap(),
             _ => qiantang_kb::skos::import(&body).unwrap(),
@@ -85,7 +125,8 @@ fn tbx_and_skos_exports_round_trip_into_an_empty_data_dir() {
         assert_eq!(copy, original, "{format} round trip changed concepts");
         let mut a = app.stores().kb.list_renderings(None).unwrap();
         let mut b = stores.kb.list_renderings(None).unwrap();
-        let key = |r: &qiantang_kb::Rendering| (r.concept.clone(), r.lang.clone(), r.market.clone());
+        let key =
+            |r: &qiantang_kb::Rendering| (r.concept.clone(), r.lang.clone(), r.market.clone());
         a.sort_by_key(key);
         b.sort_by_key(key);
         assert_eq!(a, b, "{format} round trip changed renderings");

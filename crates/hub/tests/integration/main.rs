@@ -13,7 +13,9 @@ use qiantang_hub::app::App;
 
 /// Path of a corpus file under ../shared/corpus.
 pub fn corpus(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus")
+        .join(rel)
 }
 
 /// A fresh app in a temporary directory.

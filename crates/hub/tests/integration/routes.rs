@@ -17,7 +17,9 @@ fn routes_in_source(src: &str) -> Vec<(String, String)> {
     while let Some(i) = rest.find(".route(") {
         rest = &rest[i + 7..];
         let Some(q1) = rest.find('"') else { break };
-        let Some(q2) = rest[q1 + 1..].find('"') else { break };
+        let Some(q2) = rest[q1 + 1..].find('"') else {
+            break;
+        };
         let path = rest[q1 + 1..q1 + 1 + q2].to_string();
         // Up to the matching close paren of .route(
         let mut depth = 1;
@@ -37,7 +39,12 @@ fn routes_in_source(src: &str) -> Vec<(String, String)> {
         }
         let body = &rest[..end];
         for m in ["get", "post", "put", "delete", "patch"] {
-            if body.contains(&format!("{m}(")) && (body.contains(&format!(" {m}(")) || body.contains(&format!(".{m}(")) || body.contains(&format!("\n{m}(")) || body.contains(&format!("({m}("))) {
+            if body.contains(&format!("{m}("))
+                && (body.contains(&format!(" {m}("))
+                    || body.contains(&format!(".{m}("))
+                    || body.contains(&format!("\n{m}("))
+                    || body.contains(&format!("({m}(")))
+            {
                 out.push((m.to_uppercase(), path.clone()));
             }
         }
@@ -51,12 +58,18 @@ fn routes_in_source(src: &str) -> Vec<(String, String)> {
 #[test]
 fn route_tables_match_the_router_source() {
     let mut api: Vec<(String, String)> = routes_in_source(include_str!("../../src/api.rs"));
-    let mut listed: Vec<(String, String)> = ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    let mut listed: Vec<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
     api.sort();
     listed.sort();
     assert_eq!(api, listed, "api.rs routes vs api::ROUTES");
     let mut pages = routes_in_source(include_str!("../../src/web.rs"));
-    let mut listed: Vec<(String, String)> = PAGE_ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    let mut listed: Vec<(String, String)> = PAGE_ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
     pages.sort();
     listed.sort();
     assert_eq!(pages, listed, "web.rs routes vs web::PAGE_ROUTES");
@@ -71,8 +84,17 @@ fn every_api_route_is_documented_in_openapi() {
         assert!(op.is_object(), "{m} /api/v1{p} missing from openapi.json");
         assert!(op["summary"].is_string(), "{m} {p} lacks a summary");
     }
-    let documented: usize = doc["paths"].as_object().unwrap().values().map(|v| v.as_object().unwrap().len()).sum();
-    assert_eq!(documented, ROUTES.len(), "openapi.json documents routes the API does not have");
+    let documented: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_object().unwrap().len())
+        .sum();
+    assert_eq!(
+        documented,
+        ROUTES.len(),
+        "openapi.json documents routes the API does not have"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -84,14 +106,28 @@ async fn every_listed_route_exists() {
         .map(|(m, p)| (*m, format!("/api/v1{p}")))
         .chain(PAGE_ROUTES.iter().map(|(m, p)| (*m, p.to_string())));
     for (m, p) in all {
-        let uri = p.replace("{id}", "1").replace("{number}", "1").replace("{tag}", "en");
-        let req = Request::builder().method(Method::from_bytes(m.as_bytes()).unwrap()).uri(&uri).body(Body::empty()).unwrap();
+        let uri = p
+            .replace("{id}", "1")
+            .replace("{number}", "1")
+            .replace("{tag}", "en");
+        let req = Request::builder()
+            .method(Method::from_bytes(m.as_bytes()).unwrap())
+            .uri(&uri)
+            .body(Body::empty())
+            .unwrap();
         let resp = r.clone().oneshot(req).await.unwrap();
         assert_ne!(resp.status(), StatusCode::METHOD_NOT_ALLOWED, "{m} {uri}");
         // 404 is allowed only as a JSON/HTML "not found" for the placeholder id, never a missing route.
         if resp.status() == StatusCode::NOT_FOUND {
-            let ct = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
-            assert!(ct.contains("json") || ct.contains("html") || ct.contains("text/plain"), "{m} {uri} has no route");
+            let ct = resp
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default();
+            assert!(
+                ct.contains("json") || ct.contains("html") || ct.contains("text/plain"),
+                "{m} {uri} has no route"
+            );
             assert!(!ct.is_empty(), "{m} {uri}: bare 404 means no route");
         }
     }
