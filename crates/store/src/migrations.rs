@@ -38,8 +38,59 @@ CREATE TABLE renderings (
     PRIMARY KEY (concept, lang, market)
 );
 CREATE TABLE markets (region TEXT PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE orgs (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_ms INTEGER NOT NULL
+);
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    is_admin INTEGER NOT NULL DEFAULT 0,
+    created_ms INTEGER NOT NULL
+);
+CREATE TABLE memberships (
+    org INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    PRIMARY KEY (org, user_id)
+);
+CREATE TABLE api_tokens (
+    id INTEGER PRIMARY KEY,
+    org INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    name TEXT NOT NULL,
+    secret_hash TEXT NOT NULL UNIQUE,
+    created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    created_ms INTEGER NOT NULL,
+    last_used_ms INTEGER,
+    revoked_ms INTEGER
+);
+CREATE TABLE sessions (
+    secret_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    csrf TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    expires_ms INTEGER NOT NULL
+);
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms INTEGER NOT NULL,
+    org INTEGER,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    object TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    ip TEXT
+);
+CREATE INDEX audit_org ON audit(org, id);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 CREATE TABLE works (
     id INTEGER PRIMARY KEY,
+    org INTEGER NOT NULL REFERENCES orgs(id),
+    published INTEGER NOT NULL DEFAULT 0,
     title TEXT NOT NULL,
     author TEXT,
     language TEXT NOT NULL,
@@ -67,4 +118,5 @@ CREATE TABLE occurrences (
     PRIMARY KEY (work, chapter, start)
 );
 CREATE INDEX occurrences_concept ON occurrences(concept, work);
+CREATE INDEX works_org ON works(org);
 "#];

@@ -20,12 +20,12 @@ use crate::migrations::MIGRATIONS;
 
 /// SQLite + blob folder store.
 pub struct SqliteStore {
-    writer: Mutex<Connection>,
+    pub(crate) writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     blobs: BlobDir,
 }
 
-fn db(op: &str, e: rusqlite::Error) -> StoreError {
+pub(crate) fn db(op: &str, e: rusqlite::Error) -> StoreError {
     if let rusqlite::Error::SqliteFailure(f, _) = &e {
         if f.code == rusqlite::ErrorCode::DiskFull {
             return StoreError::Backend(format!("{op}: disk full"));
@@ -38,7 +38,7 @@ fn json_err(op: &str, e: serde_json::Error) -> StoreError {
     StoreError::Backend(format!("{op}: stored JSON is invalid: {e}"))
 }
 
-fn lock<'a>(m: &'a Mutex<Connection>) -> MutexGuard<'a, Connection> {
+pub(crate) fn lock<'a>(m: &'a Mutex<Connection>) -> MutexGuard<'a, Connection> {
     // A poisoned lock only means another thread panicked mid-call; the
     // connection itself is still usable (SQLite rolled the transaction back).
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -79,7 +79,7 @@ impl SqliteStore {
         })
     }
 
-    fn reader(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {
         for r in &self.readers {
             if let Ok(g) = r.try_lock() {
                 return g;
@@ -438,19 +438,21 @@ impl KbStore for SqliteStore {
     }
 }
 
-const WORK_COLS: &str = "id, title, author, language, source_name, source_encoding, chapter_count, char_count, created_ms";
+const WORK_COLS: &str = "id, org, published, title, author, language, source_name, source_encoding, chapter_count, char_count, created_ms";
 
 fn work_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Work> {
     Ok(Work {
         id: r.get(0)?,
-        title: r.get(1)?,
-        author: r.get(2)?,
-        language: r.get(3)?,
-        source_name: r.get(4)?,
-        source_encoding: r.get(5)?,
-        chapter_count: r.get(6)?,
-        char_count: r.get::<_, i64>(7)? as u64,
-        created_ms: r.get(8)?,
+        org: r.get(1)?,
+        published: r.get(2)?,
+        title: r.get(3)?,
+        author: r.get(4)?,
+        language: r.get(5)?,
+        source_name: r.get(6)?,
+        source_encoding: r.get(7)?,
+        chapter_count: r.get(8)?,
+        char_count: r.get::<_, i64>(9)? as u64,
+        created_ms: r.get(10)?,
     })
 }
 
@@ -462,6 +464,24 @@ fn chapter_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChapterMeta> {
         char_count: r.get::<_, i64>(3)? as u64,
         sha256: r.get(4)?,
     })
+}
+
+/// (all, JSON array of org ids, include published) for scope filters.
+fn scope_params(scope: &WorkScope) -> (bool, String, bool) {
+    match scope {
+        WorkScope::All => (true, "[]".into(), true),
+        WorkScope::Visible { orgs, published } => (
+            false,
+            format!(
+                "[{}]",
+                orgs.iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            *published,
+        ),
+    }
 }
 
 impl WorkStore for SqliteStore {
@@ -489,8 +509,8 @@ impl WorkStore for SqliteStore {
                 .map_err(|e| db("begin", e))?;
             let total: u64 = work.chapters.iter().map(|c| c.char_count()).sum();
             tx.execute(
-                "INSERT INTO works (title, author, language, source_name, source_encoding, chapter_count, char_count, created_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO works (title, author, language, source_name, source_encoding, chapter_count, char_count, created_ms, org)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     work.title,
                     work.author,
@@ -499,10 +519,16 @@ impl WorkStore for SqliteStore {
                     work.source_encoding,
                     work.chapters.len() as i64,
                     total as i64,
-                    at_ms
+                    at_ms,
+                    work.org
                 ],
             )
-            .map_err(|e| db("insert work", e))?;
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                    StoreError::Invalid(format!("organization {} does not exist", work.org))
+                }
+                e => db("insert work", e),
+            })?;
             let id = tx.last_insert_rowid();
             {
                 let mut st = tx
@@ -534,15 +560,29 @@ impl WorkStore for SqliteStore {
         result
     }
 
-    fn list_works(&self) -> Result<Vec<Work>, StoreError> {
+    fn list_works(&self, scope: &WorkScope) -> Result<Vec<Work>, StoreError> {
         let c = self.reader();
+        let (all, orgs, published) = scope_params(scope);
         let mut st = c
-            .prepare_cached(&format!("SELECT {WORK_COLS} FROM works ORDER BY id DESC"))
+            .prepare_cached(&format!(
+                "SELECT {WORK_COLS} FROM works WHERE ?1 OR org IN (SELECT value FROM json_each(?2)) OR (?3 AND published)
+                 ORDER BY id DESC"
+            ))
             .map_err(|e| db("list works", e))?;
         let rows = st
-            .query_map([], work_from_row)
+            .query_map(params![all, orgs, published], work_from_row)
             .map_err(|e| db("list works", e))?;
         rows.map(|r| r.map_err(|e| db("list works", e))).collect()
+    }
+
+    fn set_published(&self, id: WorkId, published: bool) -> Result<bool, StoreError> {
+        let n = lock(&self.writer)
+            .execute(
+                "UPDATE works SET published = ?2 WHERE id = ?1",
+                params![id, published],
+            )
+            .map_err(|e| db("publish work", e))?;
+        Ok(n > 0)
     }
 
     fn get_work(&self, id: WorkId) -> Result<Option<Work>, StoreError> {
@@ -691,16 +731,22 @@ impl WorkStore for SqliteStore {
             .map(Some)
     }
 
-    fn concept_uses(&self, concept: &str) -> Result<Vec<ConceptUse>, StoreError> {
+    fn concept_uses(
+        &self,
+        concept: &str,
+        scope: &WorkScope,
+    ) -> Result<Vec<ConceptUse>, StoreError> {
         let c = self.reader();
+        let (all, orgs, published) = scope_params(scope);
         let mut st = c
             .prepare_cached(
                 "SELECT o.work, w.title, COUNT(*), MIN(o.chapter) FROM occurrences o JOIN works w ON w.id = o.work
-                 WHERE o.concept = ?1 GROUP BY o.work ORDER BY COUNT(*) DESC, o.work",
+                 WHERE o.concept = ?1 AND (?2 OR w.org IN (SELECT value FROM json_each(?3)) OR (?4 AND w.published))
+                 GROUP BY o.work ORDER BY COUNT(*) DESC, o.work",
             )
             .map_err(|e| db("concept uses", e))?;
         let rows = st
-            .query_map([concept], |r| {
+            .query_map(params![concept, all, orgs, published], |r| {
                 Ok(ConceptUse {
                     work: r.get(0)?,
                     title: r.get(1)?,

@@ -1,0 +1,146 @@
+//! Embedded PostgreSQL schema migrations, applied in order by
+//! [`crate::postgres::PostgresStore`]. The `schema_version` table records
+//! which ran; they are applied in one transaction holding
+//! `pg_advisory_xact_lock`, so processes starting together do not race.
+//! Never edit a released migration: append a new one.
+//!
+//! The schema is equivalent to the SQLite one in [`crate::migrations`]:
+//! `BIGSERIAL`/`BIGINT` for ids and integers, `BOOLEAN` for flags, and
+//! `COLLATE "C"` on every text column that is sorted or searched, so that
+//! orderings are byte-wise exactly as in SQLite whatever the database locale.
+
+/// Key of the advisory lock held while migrating ("Qiantang" in ASCII).
+pub const MIGRATION_LOCK_KEY: i64 = 0x5169_616e_7461_6e67;
+
+/// Migration SQL, index 0 = version 1.
+pub const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (key TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE concepts (
+    id TEXT COLLATE "C" PRIMARY KEY,
+    category TEXT NOT NULL,
+    json TEXT NOT NULL,
+    updated_ms BIGINT NOT NULL
+);
+CREATE TABLE concept_labels (
+    concept TEXT COLLATE "C" NOT NULL REFERENCES concepts(id) ON DELETE CASCADE,
+    lang TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL,
+    text_lower TEXT COLLATE "C" NOT NULL
+);
+CREATE INDEX concept_labels_concept ON concept_labels(concept);
+CREATE INDEX concept_labels_text ON concept_labels(text_lower);
+CREATE TABLE concept_revisions (
+    concept TEXT COLLATE "C" NOT NULL,
+    revision BIGINT NOT NULL,
+    actor TEXT NOT NULL,
+    at_ms BIGINT NOT NULL,
+    json TEXT NOT NULL,
+    PRIMARY KEY (concept, revision)
+);
+CREATE TABLE renderings (
+    concept TEXT COLLATE "C" NOT NULL REFERENCES concepts(id) ON DELETE CASCADE,
+    lang TEXT COLLATE "C" NOT NULL,
+    market TEXT COLLATE "C" NOT NULL DEFAULT '',
+    strategy TEXT NOT NULL,
+    text TEXT NOT NULL,
+    gloss TEXT,
+    status TEXT NOT NULL,
+    PRIMARY KEY (concept, lang, market)
+);
+CREATE TABLE markets (region TEXT COLLATE "C" PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE orgs (
+    id BIGSERIAL PRIMARY KEY,
+    name TEXT COLLATE "C" NOT NULL UNIQUE,
+    created_ms BIGINT NOT NULL
+);
+CREATE TABLE users (
+    id BIGSERIAL PRIMARY KEY,
+    email TEXT COLLATE "C" NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    is_admin BOOLEAN NOT NULL DEFAULT FALSE,
+    created_ms BIGINT NOT NULL
+);
+CREATE TABLE memberships (
+    org BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    PRIMARY KEY (org, user_id)
+);
+CREATE INDEX memberships_user ON memberships(user_id);
+CREATE TABLE api_tokens (
+    id BIGSERIAL PRIMARY KEY,
+    org BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    name TEXT NOT NULL,
+    secret_hash TEXT NOT NULL UNIQUE,
+    created_by BIGINT REFERENCES users(id) ON DELETE SET NULL,
+    created_ms BIGINT NOT NULL,
+    last_used_ms BIGINT,
+    revoked_ms BIGINT
+);
+CREATE INDEX api_tokens_org ON api_tokens(org, id);
+CREATE TABLE sessions (
+    secret_hash TEXT PRIMARY KEY,
+    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    csrf TEXT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    expires_ms BIGINT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE INDEX sessions_expires ON sessions(expires_ms);
+CREATE TABLE audit (
+    id BIGSERIAL PRIMARY KEY,
+    at_ms BIGINT NOT NULL,
+    org BIGINT,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    object TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    ip TEXT
+);
+CREATE INDEX audit_org ON audit(org, id);
+CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'audit log is append-only';
+END
+$$;
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+    FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
+CREATE TABLE works (
+    id BIGSERIAL PRIMARY KEY,
+    org BIGINT NOT NULL REFERENCES orgs(id),
+    published BOOLEAN NOT NULL DEFAULT FALSE,
+    title TEXT NOT NULL,
+    author TEXT,
+    language TEXT NOT NULL,
+    source_name TEXT NOT NULL,
+    source_encoding TEXT NOT NULL,
+    chapter_count BIGINT NOT NULL,
+    char_count BIGINT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    tagged_ms BIGINT
+);
+CREATE TABLE chapters (
+    work BIGINT NOT NULL REFERENCES works(id) ON DELETE CASCADE,
+    number BIGINT NOT NULL,
+    title TEXT NOT NULL,
+    char_count BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    PRIMARY KEY (work, number)
+);
+CREATE TABLE occurrences (
+    work BIGINT NOT NULL REFERENCES works(id) ON DELETE CASCADE,
+    chapter BIGINT NOT NULL,
+    start BIGINT NOT NULL,
+    len BIGINT NOT NULL,
+    concept TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (work, chapter, start)
+);
+CREATE INDEX occurrences_concept ON occurrences(concept, work);
+CREATE INDEX works_org ON works(org);
+"#];
