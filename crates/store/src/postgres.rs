@@ -740,26 +740,18 @@ impl WorkStore for PostgresStore {
                 "a work needs at least one chapter".into(),
             ));
         }
-        // Blobs first (content-addressed, idempotent); remove the ones this
-        // call created if the transaction fails, so nothing is left behind.
-        let mut created = Vec::new();
+        // Blobs first (content-addressed, idempotent); the batch removes the
+        // ones this call created if the transaction fails, so nothing is left behind.
+        let mut batch = self.blobs.batch();
         let result = (|| {
             let mut hashes = Vec::with_capacity(work.chapters.len());
             for ch in &work.chapters {
-                let (hash, new) = self.blobs.put(ch.text.as_bytes())?;
-                if new {
-                    created.push(hash.clone());
-                }
-                hashes.push(hash);
+                hashes.push(batch.put(ch.text.as_bytes())?);
             }
             self.insert_work(work, &hashes, at_ms)
         })();
-        if result.is_err() {
-            for h in &created {
-                if let Err(e) = self.blobs.remove(h) {
-                    tracing::warn!(error = %e, "could not remove blob of failed import");
-                }
-            }
+        if result.is_ok() {
+            batch.keep();
         }
         result
     }

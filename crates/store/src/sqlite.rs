@@ -491,17 +491,13 @@ impl WorkStore for SqliteStore {
                 "a work needs at least one chapter".into(),
             ));
         }
-        // Blobs first (content-addressed, idempotent); remove the ones this
-        // call created if the transaction fails, so nothing is left behind.
-        let mut created = Vec::new();
+        // Blobs first (content-addressed, idempotent); the batch removes the
+        // ones this call created if the transaction fails, so nothing is left behind.
+        let mut batch = self.blobs.batch();
         let result = (|| {
             let mut hashes = Vec::with_capacity(work.chapters.len());
             for ch in &work.chapters {
-                let (hash, new) = self.blobs.put(ch.text.as_bytes())?;
-                if new {
-                    created.push(hash.clone());
-                }
-                hashes.push(hash);
+                hashes.push(batch.put(ch.text.as_bytes())?);
             }
             let mut c = lock(&self.writer);
             let tx = c
@@ -550,12 +546,8 @@ impl WorkStore for SqliteStore {
             tx.commit().map_err(|e| db("commit", e))?;
             Ok(id)
         })();
-        if result.is_err() {
-            for h in &created {
-                if let Err(e) = self.blobs.remove(h) {
-                    tracing::warn!(error = %e, "could not remove blob of failed import");
-                }
-            }
+        if result.is_ok() {
+            batch.keep();
         }
         result
     }

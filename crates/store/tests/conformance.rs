@@ -1,21 +1,179 @@
 //! Store conformance suite: every backend must pass every test here. Each
-//! test is a function over `&dyn Backend`; `backends()` lists the backends
-//! available in this run (SQLite always; PostgreSQL joins in a later issue).
+//! test runs over every [`Fixture`] that `backends()` returns: SQLite always,
+//! and PostgreSQL when `QIANTANG_TEST_DATABASE_URL` is set (each fixture gets
+//! a fresh schema of its own, so tests run in parallel). With `CI` set and no
+//! `QIANTANG_TEST_DATABASE_URL`, every test fails rather than silently
+//! skipping PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use qiantang_auth::{AuditEntry, AuthStore, Role, Session};
 use qiantang_kb::{
     Concept, KbStore, Label, LabelKind, Market, Rendering, Status, StoreError, Strategy,
 };
-use qiantang_works::model::{NewChapter, NewWork, StoredOccurrence};
+use qiantang_works::model::{NewChapter, NewWork, StoredOccurrence, WorkScope};
 use qiantang_works::WorkStore;
 
-trait Backend: KbStore + WorkStore {}
-impl<T: KbStore + WorkStore> Backend for T {}
+trait Backend: KbStore + WorkStore + AuthStore {}
+impl<T: KbStore + WorkStore + AuthStore> Backend for T {}
 
-fn backends() -> Vec<(&'static str, tempfile::TempDir, Box<dyn Backend>)> {
+/// One backend under test, over its own data dir (blobs) and database.
+struct Fixture {
+    name: &'static str,
+    // Field order is drop order: the store closes before the schema is dropped.
+    store: Box<dyn Backend>,
+    db: Db,
+    dir: tempfile::TempDir,
+}
+
+enum Db {
+    Sqlite,
+    Postgres {
+        /// URL of the fixture's own schema (`options=-csearch_path%3D…`).
+        url: String,
+        _schema: SchemaGuard,
+    },
+}
+
+/// Drops the fixture's PostgreSQL schema at the end of the test.
+struct SchemaGuard {
+    admin_url: String,
+    schema: String,
+}
+
+impl Drop for SchemaGuard {
+    fn drop(&mut self) {
+        if let Ok(mut c) = postgres::Client::connect(&self.admin_url, postgres::NoTls) {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema));
+        }
+    }
+}
+
+impl std::ops::Deref for Fixture {
+    type Target = dyn Backend;
+    fn deref(&self) -> &Self::Target {
+        &*self.store
+    }
+}
+
+impl Fixture {
+    /// Opens a second store over the same data (as a restart would) and
+    /// returns it with its schema version.
+    fn reopen(&self) -> (Box<dyn Backend>, u32) {
+        match &self.db {
+            Db::Sqlite => {
+                let s = qiantang_store::SqliteStore::open(self.dir.path()).unwrap();
+                let v = s.schema_version().unwrap();
+                (Box::new(s), v)
+            }
+            Db::Postgres { url, .. } => {
+                let s = qiantang_store::PostgresStore::open(url, self.dir.path()).unwrap();
+                let v = s.schema_version().unwrap();
+                (Box::new(s), v)
+            }
+        }
+    }
+
+    /// Runs one SQL statement on a connection of its own, bypassing the store.
+    fn raw_execute(&self, sql: &str) -> Result<u64, String> {
+        match &self.db {
+            Db::Sqlite => {
+                let c = rusqlite::Connection::open(self.dir.path().join("qiantang.sqlite3"))
+                    .map_err(|e| e.to_string())?;
+                c.execute(sql, [])
+                    .map(|n| n as u64)
+                    .map_err(|e| e.to_string())
+            }
+            Db::Postgres { url, .. } => {
+                let mut c =
+                    postgres::Client::connect(url, postgres::NoTls).map_err(|e| e.to_string())?;
+                c.execute(sql, &[]).map_err(|e| {
+                    e.as_db_error()
+                        .map(|d| d.message().to_string())
+                        .unwrap_or_else(|| e.to_string())
+                })
+            }
+        }
+    }
+}
+
+fn sqlite_fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let s = qiantang_store::SqliteStore::open(dir.path()).unwrap();
-    vec![("sqlite", dir, Box::new(s))]
+    Fixture {
+        name: "sqlite",
+        store: Box::new(s),
+        db: Db::Sqlite,
+        dir,
+    }
+}
+
+/// The PostgreSQL server under test, if any. Panics in CI without one.
+fn postgres_url() -> Option<String> {
+    match std::env::var("QIANTANG_TEST_DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url.trim().to_string()),
+        _ => {
+            let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
+            assert!(
+                !ci,
+                "CI is set but QIANTANG_TEST_DATABASE_URL is not: the PostgreSQL backend must be tested in CI"
+            );
+            None
+        }
+    }
+}
+
+/// `url` with the connection option `search_path=schema` added.
+fn url_with_schema(url: &str, schema: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}options=-csearch_path%3D{schema}")
+}
+
+/// Creates a uniquely named, empty schema and returns (its URL, its guard).
+fn fresh_schema(admin_url: &str) -> (String, SchemaGuard) {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let schema = format!(
+        "qt_test_{}_{}_{nanos}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut c = postgres::Client::connect(admin_url, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("connect to QIANTANG_TEST_DATABASE_URL: {e}"));
+    c.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
+    let guard = SchemaGuard {
+        admin_url: admin_url.to_string(),
+        schema: schema.clone(),
+    };
+    (url_with_schema(admin_url, &schema), guard)
+}
+
+fn postgres_fixture(admin_url: &str) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, guard) = fresh_schema(admin_url);
+    let s = qiantang_store::PostgresStore::open(&url, dir.path()).unwrap();
+    Fixture {
+        name: "postgres",
+        store: Box::new(s),
+        db: Db::Postgres {
+            url,
+            _schema: guard,
+        },
+        dir,
+    }
+}
+
+/// Every backend available in this run, each over fresh, empty storage.
+fn backends() -> Vec<Fixture> {
+    let mut v = vec![sqlite_fixture()];
+    if let Some(url) = postgres_url() {
+        v.push(postgres_fixture(&url));
+    }
+    v
 }
 
 fn concept(id: &str, zh: &str, broader: &[&str]) -> Concept {
@@ -47,8 +205,9 @@ fn concept(id: &str, zh: &str, broader: &[&str]) -> Concept {
     }
 }
 
-fn work(title: &str, n: u32) -> NewWork {
+fn work(org: i64, title: &str, n: u32) -> NewWork {
     NewWork {
+        org,
         title: title.into(),
         author: Some("佚名".into()),
         language: "zh-Hans".into(),
@@ -66,7 +225,8 @@ fn work(title: &str, n: u32) -> NewWork {
 
 #[test]
 fn concepts_put_get_search_history_delete() {
-    for (name, _d, s) in backends() {
+    for s in backends() {
+        let name = s.name;
         s.put_concepts(
             &[
                 concept("place.west-lake", "西湖", &[]),
@@ -119,7 +279,8 @@ fn concepts_put_get_search_history_delete() {
 
 #[test]
 fn renderings_and_markets() {
-    for (name, _d, s) in backends() {
+    for s in backends() {
+        let name = s.name;
         s.put_concepts(&[concept("wuxia.jianghu", "江湖", &[])], "seed", 1)
             .unwrap();
         let r = |lang: &str, market: Option<&str>, text: &str| Rendering {
@@ -168,27 +329,40 @@ fn renderings_and_markets() {
             proximity: qiantang_kb::Proximity::Close,
             note: String::new(),
         };
-        s.put_markets(&[m.clone()]).unwrap();
+        s.put_markets(std::slice::from_ref(&m)).unwrap();
         assert_eq!(s.list_markets().unwrap(), vec![m]);
     }
 }
 
 #[test]
 fn works_chapters_occurrences() {
-    for (name, _d, s) in backends() {
-        let a = s.create_work(&work("甲", 3), 10).unwrap();
-        let b = s.create_work(&work("乙", 1), 11).unwrap();
-        let list = s.list_works().unwrap();
+    for s in backends() {
+        let name = s.name;
+        let org = s.create_org("org", 1).unwrap().id;
+        let a = s.create_work(&work(org, "甲", 3), 10).unwrap();
+        let b = s.create_work(&work(org, "乙", 1), 11).unwrap();
+        let list = s.list_works(&WorkScope::All).unwrap();
         assert_eq!(
             list.iter().map(|w| w.id).collect::<Vec<_>>(),
             vec![b, a],
             "{name}: newest first"
         );
         let w = s.get_work(a).unwrap().unwrap();
-        assert_eq!((w.chapter_count, w.created_ms), (3, 10));
+        assert_eq!(
+            (w.chapter_count, w.created_ms, w.org, w.published),
+            (3, 10, org, false)
+        );
+        assert_eq!(
+            (
+                w.title.as_str(),
+                w.author.as_deref(),
+                w.source_encoding.as_str()
+            ),
+            ("甲", Some("佚名"), "UTF-8")
+        );
         assert_eq!(
             w.char_count,
-            work("甲", 3)
+            work(org, "甲", 3)
                 .chapters
                 .iter()
                 .map(|c| c.char_count())
@@ -240,10 +414,13 @@ fn works_chapters_occurrences() {
         );
         s.replace_occurrences(b, &[occ(1, 3, "place.west-lake")], 21)
             .unwrap();
-        let uses = s.concept_uses("place.west-lake").unwrap();
+        let uses = s.concept_uses("place.west-lake", &WorkScope::All).unwrap();
         assert_eq!(
-            uses.iter().map(|u| (u.work, u.count)).collect::<Vec<_>>(),
-            vec![(a, 2), (b, 1)]
+            uses.iter()
+                .map(|u| (u.work, u.title.as_str(), u.count, u.first_chapter))
+                .collect::<Vec<_>>(),
+            vec![(a, "甲", 2, 1), (b, "乙", 1, 1)],
+            "{name}"
         );
         // Replace is a replacement.
         s.replace_occurrences(a, &[], 22).unwrap();
@@ -254,7 +431,10 @@ fn works_chapters_occurrences() {
         ));
         // Delete cascades.
         assert!(s.delete_work(b).unwrap());
-        assert!(s.concept_uses("place.west-lake").unwrap().is_empty());
+        assert!(s
+            .concept_uses("place.west-lake", &WorkScope::All)
+            .unwrap()
+            .is_empty());
         assert!(s.get_chapter(b, 1).unwrap().is_none());
         assert!(!s.delete_work(b).unwrap());
     }
@@ -262,18 +442,42 @@ fn works_chapters_occurrences() {
 
 #[test]
 fn a_failed_create_writes_nothing() {
-    for (name, dir, s) in backends() {
+    for s in backends() {
+        let name = s.name;
         // Duplicate chapter numbers violate the key: the whole work is refused.
-        let mut w = work("坏", 2);
+        let org = s.create_org("org", 1).unwrap().id;
+        let mut w = work(org, "坏", 2);
         w.chapters[1].number = 1;
         w.chapters[1].text = "独有的正文".into();
-        assert!(s.create_work(&w, 1).is_err(), "{name}");
-        assert!(s.list_works().unwrap().is_empty(), "{name}");
-        let blobs = walk(&dir.path().join("blobs"));
+        assert!(
+            matches!(s.create_work(&w, 1), Err(StoreError::Backend(_))),
+            "{name}"
+        );
+        assert!(s.list_works(&WorkScope::All).unwrap().is_empty(), "{name}");
+        let blobs = walk(&s.dir.path().join("blobs"));
         assert_eq!(blobs, 0, "{name}: blobs of a failed import remain");
+        // A work of an unknown organization is invalid; its blobs go too.
+        assert!(
+            matches!(
+                s.create_work(&work(org + 1000, "无主", 2), 1),
+                Err(StoreError::Invalid(_))
+            ),
+            "{name}"
+        );
+        assert_eq!(walk(&s.dir.path().join("blobs")), 0, "{name}");
+        assert!(s.list_works(&WorkScope::All).unwrap().is_empty(), "{name}");
+        // Blobs that existed before a failed import stay.
+        let ok = s.create_work(&work(org, "好", 1), 2).unwrap();
+        let mut dup = work(org, "坏", 2);
+        dup.chapters[1].number = 1;
+        assert!(s.create_work(&dup, 3).is_err(), "{name}");
+        assert_eq!(
+            s.get_chapter(ok, 1).unwrap().unwrap().1,
+            "正文1，西湖。\n第二段。"
+        );
         let empty = NewWork {
             chapters: vec![],
-            ..work("空", 0)
+            ..work(org, "空", 0)
         };
         assert!(matches!(
             s.create_work(&empty, 1),
@@ -300,20 +504,589 @@ fn walk(p: &std::path::Path) -> usize {
 
 #[test]
 fn reopening_keeps_data_and_a_tampered_blob_is_detected() {
+    for s in backends() {
+        let name = s.name;
+        let org = s.create_org("org", 1).unwrap().id;
+        let id = s.create_work(&work(org, "持久", 1), 1).unwrap();
+        let (again, version) = s.reopen();
+        assert_eq!(version, 1, "{name}");
+        assert_eq!(again.get_work(id).unwrap().unwrap().title, "持久", "{name}");
+        let (meta, _) = again.get_chapter(id, 1).unwrap().unwrap();
+        let path = s
+            .dir
+            .path()
+            .join("blobs")
+            .join(&meta.sha256[..2])
+            .join(&meta.sha256[2..]);
+        std::fs::write(&path, "篡改").unwrap();
+        let err = again.get_chapter(id, 1).unwrap_err().to_string();
+        assert!(err.contains("corrupt"), "{name}: {err}");
+    }
+}
+
+fn scope(orgs: &[i64], published: bool) -> WorkScope {
+    WorkScope::Visible {
+        orgs: orgs.to_vec(),
+        published,
+    }
+}
+
+#[test]
+fn work_scope_filters_and_publishing() {
+    for s in backends() {
+        let name = s.name;
+        let a = s.create_org("a", 1).unwrap().id;
+        let b = s.create_org("b", 1).unwrap().id;
+        let c = s.create_org("c", 1).unwrap().id;
+        let a1 = s.create_work(&work(a, "甲一", 1), 10).unwrap();
+        let b1 = s.create_work(&work(b, "乙一", 1), 11).unwrap();
+        let b2 = s.create_work(&work(b, "乙二", 2), 12).unwrap();
+        assert!(s.set_published(b2, true).unwrap(), "{name}");
+        assert!(!s.set_published(b2 + 1000, true).unwrap(), "{name}");
+        assert!(s.get_work(b2).unwrap().unwrap().published, "{name}");
+        let ids = |sc: &WorkScope| {
+            s.list_works(sc)
+                .unwrap()
+                .iter()
+                .map(|w| w.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&WorkScope::All), vec![b2, b1, a1], "{name}");
+        assert_eq!(ids(&scope(&[a], false)), vec![a1], "{name}");
+        assert_eq!(ids(&scope(&[a], true)), vec![b2, a1], "{name}");
+        assert_eq!(ids(&scope(&[], true)), vec![b2], "{name}");
+        assert_eq!(ids(&scope(&[], false)), Vec::<i64>::new(), "{name}");
+        assert_eq!(ids(&scope(&[c], false)), Vec::<i64>::new(), "{name}");
+        assert_eq!(ids(&scope(&[a, b], false)), vec![b2, b1, a1], "{name}");
+        for sc in [
+            WorkScope::All,
+            scope(&[a], true),
+            scope(&[b], false),
+            scope(&[], true),
+        ] {
+            for w in s.list_works(&WorkScope::All).unwrap() {
+                assert_eq!(
+                    ids(&sc).contains(&w.id),
+                    sc.admits(w.org, w.published),
+                    "{name}: {sc:?} vs work {}",
+                    w.id
+                );
+            }
+        }
+        // concept_uses honours the same scope.
+        let occ = StoredOccurrence {
+            chapter: 1,
+            start: 0,
+            len: 2,
+            concept: "place.west-lake".into(),
+        };
+        for w in [a1, b1, b2] {
+            s.replace_occurrences(w, std::slice::from_ref(&occ), 20)
+                .unwrap();
+        }
+        let uses = |sc: &WorkScope| {
+            let mut v: Vec<i64> = s
+                .concept_uses("place.west-lake", sc)
+                .unwrap()
+                .iter()
+                .map(|u| u.work)
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(uses(&WorkScope::All), vec![a1, b1, b2], "{name}");
+        assert_eq!(uses(&scope(&[a], false)), vec![a1], "{name}");
+        assert_eq!(uses(&scope(&[a], true)), vec![a1, b2], "{name}");
+        assert_eq!(uses(&scope(&[c], false)), Vec::<i64>::new(), "{name}");
+        // Unpublishing hides the work from other organizations again.
+        assert!(s.set_published(b2, false).unwrap(), "{name}");
+        assert_eq!(ids(&scope(&[a], true)), vec![a1], "{name}");
+        assert_eq!(uses(&scope(&[a], true)), vec![a1], "{name}");
+        assert!(!s.get_work(b2).unwrap().unwrap().published, "{name}");
+    }
+}
+
+#[test]
+fn orgs_and_users() {
+    for s in backends() {
+        let name = s.name;
+        let o = s.create_org("Zhejiang Press", 5).unwrap();
+        assert_eq!((o.name.as_str(), o.created_ms), ("Zhejiang Press", 5));
+        assert!(
+            matches!(
+                s.create_org("Zhejiang Press", 6),
+                Err(StoreError::Conflict(_))
+            ),
+            "{name}"
+        );
+        s.create_org("alpha", 7).unwrap();
+        s.create_org("Beta", 8).unwrap();
+        assert_eq!(s.get_org(o.id).unwrap(), Some(o.clone()), "{name}");
+        assert_eq!(s.org_by_name("Zhejiang Press").unwrap(), Some(o.clone()));
+        assert_eq!(s.org_by_name("zhejiang press").unwrap(), None, "{name}");
+        assert_eq!(s.get_org(o.id + 1000).unwrap(), None);
+        // Names sort byte-wise on every backend.
+        assert_eq!(
+            s.list_orgs()
+                .unwrap()
+                .iter()
+                .map(|o| o.name.as_str())
+                .collect::<Vec<_>>(),
+            vec!["Beta", "Zhejiang Press", "alpha"],
+            "{name}"
+        );
+
+        assert_eq!(s.count_users().unwrap(), 0);
+        let u = s
+            .create_user("  Alice@Example.COM ", "$argon2id$one", true, 9)
+            .unwrap();
+        assert_eq!(
+            (u.email.as_str(), u.is_admin, u.created_ms),
+            ("alice@example.com", true, 9),
+            "{name}"
+        );
+        assert!(
+            matches!(
+                s.create_user("ALICE@example.com", "$argon2id$two", false, 10),
+                Err(StoreError::Conflict(_))
+            ),
+            "{name}"
+        );
+        let bob = s.create_user("bob@example.com", "h", false, 11).unwrap();
+        assert!(!bob.is_admin);
+        assert_eq!(s.count_users().unwrap(), 2, "{name}");
+        assert_eq!(s.get_user(u.id).unwrap(), Some(u.clone()), "{name}");
+        assert_eq!(s.get_user(u.id + 1000).unwrap(), None);
+        let (found, hash) = s.user_by_email("ALICE@example.Com").unwrap().unwrap();
+        assert_eq!(
+            (found, hash.as_str()),
+            (u.clone(), "$argon2id$one"),
+            "{name}"
+        );
+        assert!(s.user_by_email("carol@example.com").unwrap().is_none());
+    }
+}
+
+#[test]
+fn memberships_and_role_replacement() {
+    for s in backends() {
+        let name = s.name;
+        let a = s.create_org("a", 1).unwrap();
+        let b = s.create_org("b", 1).unwrap();
+        let u = s.create_user("u@example.com", "h", false, 1).unwrap();
+        let v = s.create_user("v@example.com", "h", false, 1).unwrap();
+        s.set_membership(a.id, u.id, Role::Editor).unwrap();
+        s.set_membership(a.id, u.id, Role::Owner).unwrap();
+        s.set_membership(b.id, u.id, Role::Viewer).unwrap();
+        s.set_membership(a.id, v.id, Role::Translator).unwrap();
+        assert_eq!(
+            s.memberships(u.id).unwrap(),
+            vec![(a.clone(), Role::Owner), (b.clone(), Role::Viewer)],
+            "{name}: the later role replaces the earlier one"
+        );
+        assert_eq!(
+            s.members(a.id).unwrap(),
+            vec![(u.clone(), Role::Owner), (v.clone(), Role::Translator)],
+            "{name}"
+        );
+        assert!(
+            matches!(
+                s.set_membership(a.id + 1000, u.id, Role::Viewer),
+                Err(StoreError::Conflict(_))
+            ),
+            "{name}"
+        );
+        assert!(
+            matches!(
+                s.set_membership(a.id, v.id + 1000, Role::Viewer),
+                Err(StoreError::Conflict(_))
+            ),
+            "{name}"
+        );
+        assert!(s.remove_membership(a.id, u.id).unwrap(), "{name}");
+        assert!(!s.remove_membership(a.id, u.id).unwrap(), "{name}");
+        assert_eq!(s.memberships(u.id).unwrap(), vec![(b, Role::Viewer)]);
+        assert_eq!(s.members(a.id).unwrap(), vec![(v, Role::Translator)]);
+    }
+}
+
+#[test]
+fn tokens_create_lookup_touch_revoke() {
+    for s in backends() {
+        let name = s.name;
+        let org = s.create_org("o", 1).unwrap().id;
+        let u = s.create_user("u@example.com", "h", false, 1).unwrap();
+        let t1 = s
+            .create_token(org, Role::Editor, "ci", &"1".repeat(64), Some(u.id), 100)
+            .unwrap();
+        let t2 = s
+            .create_token(org, Role::Viewer, "ro", &"2".repeat(64), None, 101)
+            .unwrap();
+        assert_eq!(
+            (
+                t1.org,
+                t1.role,
+                t1.name.as_str(),
+                t1.created_by,
+                t1.created_ms
+            ),
+            (org, Role::Editor, "ci", Some(u.id), 100)
+        );
+        assert_eq!((t1.last_used_ms, t1.revoked_ms), (None, None));
+        assert_eq!(
+            s.token_by_hash(&"1".repeat(64)).unwrap(),
+            Some(t1.clone()),
+            "{name}"
+        );
+        assert_eq!(s.token_by_hash(&"3".repeat(64)).unwrap(), None);
+        assert_eq!(s.get_token(t2.id).unwrap(), Some(t2.clone()), "{name}");
+        assert!(
+            matches!(
+                s.create_token(org, Role::Viewer, "dup", &"1".repeat(64), None, 102),
+                Err(StoreError::Conflict(_))
+            ),
+            "{name}: duplicate secret hash"
+        );
+        assert!(
+            matches!(
+                s.create_token(org + 1000, Role::Viewer, "x", &"4".repeat(64), None, 102),
+                Err(StoreError::Conflict(_))
+            ),
+            "{name}: unknown organization"
+        );
+        s.touch_token(t1.id, 150).unwrap();
+        assert_eq!(s.get_token(t1.id).unwrap().unwrap().last_used_ms, Some(150));
+        assert!(s.revoke_token(t1.id, 200).unwrap(), "{name}");
+        assert!(
+            !s.revoke_token(t1.id, 201).unwrap(),
+            "{name}: revoked twice"
+        );
+        assert!(!s.revoke_token(t2.id + 1000, 201).unwrap(), "{name}");
+        // A revoked token is still found (so it can be refused knowingly).
+        let revoked = s.token_by_hash(&"1".repeat(64)).unwrap().unwrap();
+        assert_eq!(revoked.revoked_ms, Some(200), "{name}");
+        assert_eq!(
+            s.list_tokens(org)
+                .unwrap()
+                .iter()
+                .map(|t| t.id)
+                .collect::<Vec<_>>(),
+            vec![t2.id, t1.id],
+            "{name}: newest first"
+        );
+        assert!(s.list_tokens(org + 1000).unwrap().is_empty());
+    }
+}
+
+#[test]
+fn sessions_expire_and_a_new_password_ends_them() {
+    for s in backends() {
+        let name = s.name;
+        let u = s.create_user("u@example.com", "old", false, 1).unwrap();
+        let sess = |created_ms, expires_ms| Session {
+            user: u.id,
+            csrf: "csrf-token".into(),
+            created_ms,
+            expires_ms,
+        };
+        s.create_session(&"a".repeat(64), &sess(1000, 2000))
+            .unwrap();
+        s.create_session(&"b".repeat(64), &sess(1000, 5000))
+            .unwrap();
+        assert_eq!(
+            s.session_by_hash(&"a".repeat(64), 1999).unwrap(),
+            Some(sess(1000, 2000)),
+            "{name}"
+        );
+        assert_eq!(
+            s.session_by_hash(&"a".repeat(64), 2000).unwrap(),
+            None,
+            "{name}"
+        );
+        assert_eq!(s.session_by_hash(&"a".repeat(64), 2001).unwrap(), None);
+        assert_eq!(s.session_by_hash(&"c".repeat(64), 0).unwrap(), None);
+        assert!(
+            matches!(
+                s.create_session(&"b".repeat(64), &sess(1001, 5000)),
+                Err(StoreError::Conflict(_))
+            ),
+            "{name}: session hash collision"
+        );
+        assert!(
+            matches!(
+                s.create_session(
+                    &"d".repeat(64),
+                    &Session {
+                        user: u.id + 1000,
+                        ..sess(1000, 5000)
+                    }
+                ),
+                Err(StoreError::Conflict(_))
+            ),
+            "{name}: unknown user"
+        );
+        s.delete_session(&"b".repeat(64)).unwrap();
+        assert_eq!(s.session_by_hash(&"b".repeat(64), 1500).unwrap(), None);
+        s.delete_session(&"b".repeat(64)).unwrap();
+
+        s.create_session(&"e".repeat(64), &sess(3000, 9000))
+            .unwrap();
+        s.create_session(&"f".repeat(64), &sess(3000, 9000))
+            .unwrap();
+        s.set_password(u.id, "new").unwrap();
+        assert_eq!(
+            s.session_by_hash(&"e".repeat(64), 3001).unwrap(),
+            None,
+            "{name}"
+        );
+        assert_eq!(
+            s.session_by_hash(&"f".repeat(64), 3001).unwrap(),
+            None,
+            "{name}"
+        );
+        assert_eq!(s.user_by_email("u@example.com").unwrap().unwrap().1, "new");
+        assert!(
+            matches!(
+                s.set_password(u.id + 1000, "x"),
+                Err(StoreError::NotFound(_))
+            ),
+            "{name}"
+        );
+    }
+}
+
+fn entry(org: Option<i64>, action: &str, at_ms: i64) -> AuditEntry {
+    AuditEntry {
+        id: 0,
+        at_ms,
+        org,
+        actor: "user:1:u@example.com".into(),
+        action: action.into(),
+        object: format!("work:{at_ms}"),
+        detail: r#"{"k":"v"}"#.into(),
+        ip: if org.is_some() {
+            Some("192.0.2.1".into())
+        } else {
+            None
+        },
+    }
+}
+
+#[test]
+fn audit_append_list_filter_and_paging() {
+    for s in backends() {
+        let name = s.name;
+        let a = s.create_org("a", 1).unwrap().id;
+        let b = s.create_org("b", 1).unwrap().id;
+        let mut appended = Vec::new();
+        for (i, org) in [Some(a), Some(b), None, Some(a), Some(a)]
+            .into_iter()
+            .enumerate()
+        {
+            let mut e = entry(org, "work_imported", 100 + i as i64);
+            e.id = s.append_audit(&e).unwrap();
+            appended.push(e);
+        }
+        let ids: Vec<i64> = appended.iter().map(|e| e.id).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{name}: {ids:?}");
+        let newest_first: Vec<AuditEntry> = appended.iter().rev().cloned().collect();
+        assert_eq!(
+            s.list_audit(None, None, 100).unwrap(),
+            newest_first,
+            "{name}"
+        );
+        assert_eq!(
+            s.list_audit(Some(a), None, 100)
+                .unwrap()
+                .iter()
+                .map(|e| e.id)
+                .collect::<Vec<_>>(),
+            vec![ids[4], ids[3], ids[0]],
+            "{name}"
+        );
+        assert_eq!(
+            s.list_audit(Some(b), None, 100).unwrap(),
+            vec![appended[1].clone()]
+        );
+        // Paging: `before` is exclusive, `limit` caps the page.
+        assert_eq!(
+            s.list_audit(None, None, 2).unwrap(),
+            newest_first[..2].to_vec(),
+            "{name}"
+        );
+        assert_eq!(
+            s.list_audit(None, Some(ids[3]), 2)
+                .unwrap()
+                .iter()
+                .map(|e| e.id)
+                .collect::<Vec<_>>(),
+            vec![ids[2], ids[1]],
+            "{name}"
+        );
+        assert_eq!(
+            s.list_audit(Some(a), Some(ids[3]), 10)
+                .unwrap()
+                .iter()
+                .map(|e| e.id)
+                .collect::<Vec<_>>(),
+            vec![ids[0]],
+            "{name}"
+        );
+        assert!(s.list_audit(None, Some(ids[0]), 10).unwrap().is_empty());
+        assert!(s.list_audit(None, None, 0).unwrap().is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn the_database_refuses_to_change_the_audit_log() {
+    for s in backends() {
+        let name = s.name;
+        let id = s.append_audit(&entry(None, "login", 1)).unwrap();
+        for sql in [
+            "UPDATE audit SET actor = 'someone else'".to_string(),
+            format!("DELETE FROM audit WHERE id = {id}"),
+            "DELETE FROM audit".to_string(),
+        ] {
+            let err = s.raw_execute(&sql).unwrap_err();
+            assert!(err.contains("append-only"), "{name}: {sql}: {err}");
+        }
+        assert_eq!(
+            s.list_audit(None, None, 10).unwrap(),
+            vec![AuditEntry {
+                id,
+                ..entry(None, "login", 1)
+            }],
+            "{name}"
+        );
+        // Appending through SQL still works: the log is append-only, not read-only.
+        s.raw_execute(
+            "INSERT INTO audit (at_ms, org, actor, action, object, detail) VALUES (2, NULL, 'system', 'x', 'y', '{}')",
+        )
+        .unwrap();
+        assert_eq!(s.list_audit(None, None, 10).unwrap().len(), 2, "{name}");
+    }
+}
+
+#[test]
+fn open_dispatches_on_the_database_url() {
     let dir = tempfile::tempdir().unwrap();
-    let id = {
-        let s = qiantang_store::SqliteStore::open(dir.path()).unwrap();
-        s.create_work(&work("持久", 1), 1).unwrap()
-    };
-    let s = qiantang_store::SqliteStore::open(dir.path()).unwrap();
-    assert_eq!(s.schema_version().unwrap(), 1);
-    let (meta, _) = s.get_chapter(id, 1).unwrap().unwrap();
-    let path = dir
-        .path()
-        .join("blobs")
-        .join(&meta.sha256[..2])
-        .join(&meta.sha256[2..]);
-    std::fs::write(&path, "篡改").unwrap();
-    let err = s.get_chapter(id, 1).unwrap_err().to_string();
-    assert!(err.contains("corrupt"), "{err}");
+    for url in [
+        None,
+        Some(""),
+        Some("sqlite:"),
+        Some("sqlite://"),
+        Some("SQLite:"),
+    ] {
+        let stores = qiantang_store::open(dir.path(), url).unwrap();
+        assert_eq!(stores.kb.count_concepts().unwrap(), 0, "{url:?}");
+    }
+    assert!(dir.path().join("qiantang.sqlite3").exists());
+    for url in ["sqlite:/elsewhere/db.sqlite3", "sqlite://x.db"] {
+        assert!(
+            matches!(
+                qiantang_store::open(dir.path(), Some(url)),
+                Err(StoreError::Invalid(_))
+            ),
+            "{url}"
+        );
+    }
+    // Unsupported schemes and unreachable servers fail without showing the password.
+    let err = qiantang_store::open(dir.path(), Some("mysql://qt:hunter2@db/qt"))
+        .err()
+        .unwrap();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("mysql://qt:***@db/qt") && !msg.contains("hunter2"),
+        "{msg}"
+    );
+    let err = qiantang_store::open(
+        dir.path(),
+        Some("postgres://qt:hunter2@127.0.0.1:1/qt?connect_timeout=5"),
+    )
+    .err()
+    .unwrap();
+    assert!(matches!(err, StoreError::Backend(_)), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("qt:***@127.0.0.1:1") && !msg.contains("hunter2"),
+        "{msg}"
+    );
+    let err = qiantang_store::open(dir.path(), Some("postgres://qt:hunter2@h:notaport/qt"))
+        .err()
+        .unwrap();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+    assert!(!err.to_string().contains("hunter2"), "{err}");
+}
+
+#[test]
+fn open_with_a_postgres_url_uses_postgres() {
+    let Some(admin) = postgres_url() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _guard) = fresh_schema(&admin);
+    for url in [url.clone(), url.replacen("postgres://", "postgresql://", 1)] {
+        let stores = qiantang_store::open(dir.path(), Some(&url)).unwrap();
+        let org = stores
+            .auth
+            .create_org(&format!("o-{}", url.len()), 1)
+            .unwrap()
+            .id;
+        stores.works.create_work(&work(org, "甲", 1), 1).unwrap();
+    }
+    // Nothing went to SQLite; blobs are in the data dir.
+    assert!(!dir.path().join("qiantang.sqlite3").exists());
+    assert_eq!(walk(&dir.path().join("blobs")), 1);
+    let s = qiantang_store::PostgresStore::open(&url, dir.path()).unwrap();
+    assert_eq!(s.list_works(&WorkScope::All).unwrap().len(), 2);
+}
+
+#[test]
+fn concurrent_postgres_opens_migrate_once() {
+    let Some(admin) = postgres_url() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _guard) = fresh_schema(&admin);
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            let path = dir.path().to_path_buf();
+            std::thread::spawn(move || {
+                let s = qiantang_store::PostgresStore::open(&url, &path).unwrap();
+                s.schema_version().unwrap()
+            })
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap(), 1);
+    }
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let n: i64 = c
+        .query_one("SELECT COUNT(*) FROM schema_version", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn parallel_calls_share_the_pool() {
+    for s in backends() {
+        let name = s.name;
+        let org = s.create_org("o", 1).unwrap().id;
+        std::thread::scope(|scope| {
+            for t in 0..12 {
+                let s = &s;
+                scope.spawn(move || {
+                    for i in 0..5 {
+                        let id = s
+                            .create_work(&work(org, &format!("作品{t}-{i}"), 1), i)
+                            .unwrap();
+                        s.append_audit(&entry(Some(org), "work_imported", id))
+                            .unwrap();
+                        assert!(s.get_work(id).unwrap().is_some());
+                    }
+                });
+            }
+        });
+        assert_eq!(s.list_works(&WorkScope::All).unwrap().len(), 60, "{name}");
+        assert_eq!(s.list_audit(Some(org), None, 1000).unwrap().len(), 60);
+    }
 }
