@@ -14,10 +14,13 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use qiantang_auth::Role;
 use qiantang_hub::app::App;
+use qiantang_hub::app_auth::Actor;
 use qiantang_hub::dto::*;
 use qiantang_hub::HubConfig;
 use qiantang_works::import::ImportOptions;
+use qiantang_works::model::WorkScope;
 
 use config::{Config, Overrides};
 
@@ -86,6 +89,115 @@ enum Command {
     /// The cultural-element knowledge base.
     #[command(subcommand)]
     Kb(KbCmd),
+    /// Organizations and users (platform administration).
+    #[command(subcommand)]
+    Admin(AdminCmd),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(TokenCmd),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCmd {
+    /// Create an organization.
+    CreateOrg {
+        /// Unique name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a user; prints a one-time password.
+    CreateUser {
+        /// E-mail (the login name).
+        email: String,
+        /// Organization to join.
+        #[arg(long)]
+        org: Option<String>,
+        /// Role in that organization: owner, editor, translator, reviewer, analyst, viewer.
+        #[arg(long, default_value = "viewer")]
+        role: String,
+        /// Make the user a platform administrator.
+        #[arg(long)]
+        admin: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give an existing user a role in an organization.
+    SetRole {
+        /// E-mail.
+        email: String,
+        /// Organization.
+        #[arg(long)]
+        org: String,
+        /// Role.
+        #[arg(long)]
+        role: String,
+    },
+    /// Set a new random one-time password for a user (ends their sessions); prints it.
+    ResetPassword {
+        /// E-mail.
+        email: String,
+    },
+    /// List organizations.
+    Orgs {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCmd {
+    /// Create an API token scoped to an organization and a role; prints it once.
+    Create {
+        /// Organization.
+        #[arg(long)]
+        org: String,
+        /// Role the token acts with.
+        #[arg(long)]
+        role: String,
+        /// A label.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token (effective at once).
+    Revoke {
+        /// Token id.
+        id: i64,
+    },
+    /// List an organization's tokens (never the secrets).
+    List {
+        /// Organization.
+        #[arg(long)]
+        org: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCmd {
+    /// Export the audit log as JSON lines (newest first).
+    Export {
+        /// Only this organization (default: all).
+        #[arg(long)]
+        org: Option<String>,
+        /// Output file (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// At most this many entries.
+        #[arg(long, default_value_t = 100_000)]
+        limit: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -106,6 +218,12 @@ enum ImportCmd {
         /// List the chapters that would be created; write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Organization that owns the work (default: the only one, or `demo`).
+        #[arg(long)]
+        org: Option<String>,
+        /// Publish the work (visible to audiences without an account).
+        #[arg(long)]
+        publish: bool,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -285,15 +403,19 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             author,
             heading_pattern,
             dry_run,
+            org,
+            publish,
             json,
         }) => {
             let bytes = read_limited(&file, cfg.max_upload_bytes)?;
             let app = open(&cfg)?;
+            let org = resolve_org(&app, org.as_deref())?;
             let name = file
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| file.display().to_string());
             let report = app.import_novel(
+                org,
                 &name,
                 &bytes,
                 title.as_deref(),
@@ -301,6 +423,18 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 &ImportOptions { heading_pattern },
                 dry_run,
             )?;
+            if let Some(id) = report.work {
+                if publish {
+                    app.stores().works.set_published(id, true)?;
+                }
+                app.audit(
+                    Some(org),
+                    &Actor::cli(),
+                    "work_imported",
+                    &format!("work:{id}"),
+                    serde_json::json!({"title": report.title, "chapters": report.chapters.len(), "file": name}),
+                );
+            }
             let dto = ImportDto::from(&report);
             if json {
                 print_json(&dto)?;
@@ -364,7 +498,190 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Kb(cmd) => kb(&cfg, cmd),
+        Command::Admin(cmd) => admin(&cfg, cmd),
+        Command::Token(cmd) => token(&cfg, cmd),
+        Command::Audit(AuditCmd::Export { org, output, limit }) => {
+            let app = open(&cfg)?;
+            let org = match org {
+                Some(n) => Some(app.org_named(&n)?.id),
+                None => None,
+            };
+            let entries = app.stores().auth.list_audit(org, None, limit)?;
+            let mut body = String::new();
+            for e in &entries {
+                body.push_str(&qiantang_hub::api::audit_dto(e).to_string());
+                body.push('\n');
+            }
+            match output {
+                Some(p) => std::fs::write(&p, body)
+                    .with_context(|| format!("{}: cannot write", p.display()))?,
+                None => std::io::stdout().lock().write_all(body.as_bytes())?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+/// The organization a CLI command acts on: `--org NAME`, else the only one.
+fn resolve_org(app: &App, name: Option<&str>) -> Result<i64> {
+    if let Some(n) = name {
+        return Ok(app.org_named(n)?.id);
+    }
+    let orgs = app.stores().auth.list_orgs()?;
+    match orgs.as_slice() {
+        [one] => Ok(one.id),
+        _ => match orgs
+            .iter()
+            .find(|o| o.name == qiantang_hub::app_auth::DEFAULT_ORG)
+        {
+            Some(d) => Ok(d.id),
+            None => bail!("several organizations exist: say which one with --org NAME"),
+        },
+    }
+}
+
+fn parse_role(s: &str) -> Result<Role> {
+    Role::parse(s).with_context(|| {
+        format!("unknown role {s:?}: use owner, editor, translator, reviewer, analyst or viewer")
+    })
+}
+
+fn admin(cfg: &Config, cmd: AdminCmd) -> Result<ExitCode> {
+    let app = open(cfg)?;
+    match cmd {
+        AdminCmd::CreateOrg { name, json } => {
+            let o = app.create_org(&name, &Actor::cli())?;
+            if json {
+                print_json(&serde_json::json!({"id": o.id, "name": o.name}))?;
+            } else {
+                println!("created organization {} \"{}\"", o.id, o.name);
+            }
+        }
+        AdminCmd::CreateUser {
+            email,
+            org,
+            role,
+            admin,
+            json,
+        } => {
+            let membership = match org {
+                Some(n) => Some((app.org_named(&n)?.id, parse_role(&role)?)),
+                None => None,
+            };
+            let (u, password) = app.create_user(&email, membership, admin, &Actor::cli())?;
+            if json {
+                print_json(
+                    &serde_json::json!({"id": u.id, "email": u.email, "admin": u.is_admin, "password": password}),
+                )?;
+            } else {
+                println!("created user {} ({})", u.id, u.email);
+                println!("one-time password: {password}");
+            }
+        }
+        AdminCmd::SetRole { email, org, role } => {
+            let o = app.org_named(&org)?;
+            let (u, _) = app
+                .stores()
+                .auth
+                .user_by_email(&email)?
+                .with_context(|| format!("no user {email}"))?;
+            app.set_role(o.id, u.id, parse_role(&role)?, &Actor::cli())?;
+            println!("{} is now {} of {}", u.email, role, o.name);
+        }
+        AdminCmd::ResetPassword { email } => {
+            let (u, _) = app
+                .stores()
+                .auth
+                .user_by_email(&email)?
+                .with_context(|| format!("no user {email}"))?;
+            let password = qiantang_auth::secret::new_password()?;
+            app.set_password(u.id, &password)?;
+            app.audit(
+                None,
+                &Actor::cli(),
+                "password_reset",
+                &format!("user:{}", u.id),
+                serde_json::json!({}),
+            );
+            println!("one-time password for {}: {password}", u.email);
+        }
+        AdminCmd::Orgs { json } => {
+            let orgs = app.stores().auth.list_orgs()?;
+            if json {
+                print_json(
+                    &orgs
+                        .iter()
+                        .map(|o| serde_json::json!({"id": o.id, "name": o.name}))
+                        .collect::<Vec<_>>(),
+                )?;
+            } else {
+                for o in &orgs {
+                    println!("{:>4}  {}", o.id, o.name);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn token_json(t: &qiantang_auth::ApiToken) -> serde_json::Value {
+    serde_json::json!({"id": t.id, "org": t.org, "role": t.role.as_str(), "name": t.name,
+        "last_used_ms": t.last_used_ms, "revoked_ms": t.revoked_ms})
+}
+
+fn token(cfg: &Config, cmd: TokenCmd) -> Result<ExitCode> {
+    let app = open(cfg)?;
+    match cmd {
+        TokenCmd::Create {
+            org,
+            role,
+            name,
+            json,
+        } => {
+            let o = app.org_named(&org)?;
+            let (t, secret) =
+                app.create_token(o.id, parse_role(&role)?, &name, None, &Actor::cli())?;
+            if json {
+                let mut v = token_json(&t);
+                v["token"] = serde_json::Value::String(secret);
+                print_json(&v)?;
+            } else {
+                println!(
+                    "token {} for {} as {} (shown once):",
+                    t.id,
+                    o.name,
+                    t.role.as_str()
+                );
+                println!("{secret}");
+            }
+        }
+        TokenCmd::Revoke { id } => {
+            app.revoke_token(id, &Actor::cli())?;
+            println!("revoked token {id}");
+        }
+        TokenCmd::List { org, json } => {
+            let o = app.org_named(&org)?;
+            let list = app.stores().auth.list_tokens(o.id)?;
+            if json {
+                print_json(&list.iter().map(token_json).collect::<Vec<_>>())?;
+            } else {
+                for t in &list {
+                    println!(
+                        "{:>4}  {:<10} {:<20} {}",
+                        t.id,
+                        t.role.as_str(),
+                        t.name,
+                        if t.revoked_ms.is_some() {
+                            "revoked"
+                        } else {
+                            "active"
+                        }
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn open(cfg: &Config) -> Result<Arc<App>> {
@@ -398,7 +715,7 @@ fn resolve_work(app: &App, key: &str) -> Result<i64> {
             return Ok(id);
         }
     }
-    let works = app.stores().works.list_works()?;
+    let works = app.stores().works.list_works(&WorkScope::All)?;
     let matches: Vec<_> = works.iter().filter(|w| w.title == key).collect();
     match matches.as_slice() {
         [w] => Ok(w.id),
@@ -421,7 +738,7 @@ fn works(cfg: &Config, cmd: WorksCmd) -> Result<ExitCode> {
             let list: Vec<WorkDto> = app
                 .stores()
                 .works
-                .list_works()?
+                .list_works(&WorkScope::All)?
                 .iter()
                 .map(WorkDto::from)
                 .collect();
@@ -525,7 +842,7 @@ fn kb(cfg: &Config, cmd: KbCmd) -> Result<ExitCode> {
             print_concepts(&list, json)?;
         }
         KbCmd::Show { id, json } => {
-            let dto = qiantang_hub::api::concept_view(&app, &id)?;
+            let dto = qiantang_hub::api::concept_view(&app, &id, &WorkScope::All)?;
             if json {
                 print_json(&dto)?;
             } else {
@@ -687,17 +1004,30 @@ fn serve(cfg: &Config, no_sample: bool) -> Result<ExitCode> {
         let app = tokio::task::spawn_blocking(move || App::open(&dir))
             .await?
             .with_context(|| format!("opening data directory {}", cfg.data_dir.display()))?;
-        if !no_sample && app.stores().works.list_works()?.is_empty() {
+        if let Some((email, password)) = app.ensure_first_admin()? {
+            // Printed once to the terminal, deliberately not through the log.
+            eprintln!("First start: created administrator {email} (owner of organization \"{}\")", qiantang_hub::app_auth::DEFAULT_ORG);
+            eprintln!("  one-time password: {password}");
+            eprintln!("  change it with `qiantang admin reset-password {email}`; log in at /login");
+        }
+        if !no_sample && app.stores().works.list_works(&WorkScope::All)?.is_empty() {
+            let org = resolve_org(&app, None)?;
             let a = app.clone();
             let r = tokio::task::spawn_blocking(move || {
-                a.import_novel(
+                let r = a.import_novel(
+                    org,
                     "jigong_quanzhuan_ch1-10.txt",
                     SAMPLE_NOVEL,
                     Some("济公全传（前十回）"),
                     Some("郭小亭"),
                     &ImportOptions::default(),
                     false,
-                )
+                )?;
+                if let Some(id) = r.work {
+                    // The sample is public domain: publish it so anonymous readers see it.
+                    a.stores().works.set_published(id, true)?;
+                }
+                Ok::<_, qiantang_hub::app::AppError>(r)
             })
             .await??;
             tracing::info!(work = ?r.work, chapters = r.chapters.len(), "imported the bundled sample novel");

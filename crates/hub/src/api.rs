@@ -5,11 +5,15 @@ use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
 use crate::app::{App, AppError};
+use crate::auth::{
+    Authed, ImportTarget, KbAdmin, KbReviewer, OrgOwner, PlatformAdmin, Policy, ReadableWork,
+    RequestAuth, WritableWork,
+};
 use crate::dto::*;
 use crate::{blocking, HttpError, HubState};
 use qiantang_kb::Concept;
@@ -18,27 +22,38 @@ use qiantang_works::import::ImportOptions;
 /// The OpenAPI 3.1 document of this API.
 pub const OPENAPI_JSON: &str = include_str!("openapi.json");
 
-/// Route table of the API: (method, path template). Kept in step with the
-/// router and checked against the OpenAPI document by a test.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/openapi.json"),
-    ("GET", "/works"),
-    ("POST", "/works"),
-    ("GET", "/works/{id}"),
-    ("DELETE", "/works/{id}"),
-    ("GET", "/works/{id}/chapters"),
-    ("GET", "/works/{id}/chapters/{number}"),
-    ("GET", "/works/{id}/profile"),
-    ("POST", "/works/{id}/tag"),
-    ("GET", "/kb/concepts"),
-    ("GET", "/kb/concepts/{id}"),
-    ("PUT", "/kb/concepts/{id}"),
-    ("DELETE", "/kb/concepts/{id}"),
-    ("GET", "/kb/concepts/{id}/history"),
-    ("GET", "/kb/concepts/{id}/rendering"),
-    ("GET", "/kb/markets"),
-    ("GET", "/kb/export"),
-    ("POST", "/kb/import"),
+/// Route table of the API: (method, path template, access rule). Kept in
+/// step with the router and checked against the OpenAPI document and real
+/// requests by tests.
+pub const ROUTES: &[(&str, &str, Policy)] = &[
+    ("GET", "/openapi.json", Policy::Public),
+    ("GET", "/me", Policy::Authenticated),
+    ("GET", "/works", Policy::Public),
+    ("POST", "/works", Policy::OrgWrite),
+    ("GET", "/works/{id}", Policy::WorkRead),
+    ("DELETE", "/works/{id}", Policy::WorkWrite),
+    ("POST", "/works/{id}/publish", Policy::WorkWrite),
+    ("GET", "/works/{id}/chapters", Policy::WorkRead),
+    ("GET", "/works/{id}/chapters/{number}", Policy::WorkRead),
+    ("GET", "/works/{id}/profile", Policy::WorkRead),
+    ("POST", "/works/{id}/tag", Policy::WorkWrite),
+    ("GET", "/kb/concepts", Policy::Public),
+    ("GET", "/kb/concepts/{id}", Policy::Public),
+    ("PUT", "/kb/concepts/{id}", Policy::KbEdit),
+    ("DELETE", "/kb/concepts/{id}", Policy::KbAdmin),
+    ("GET", "/kb/concepts/{id}/history", Policy::Authenticated),
+    ("GET", "/kb/concepts/{id}/rendering", Policy::Public),
+    ("GET", "/kb/markets", Policy::Public),
+    ("GET", "/kb/export", Policy::Public),
+    ("POST", "/kb/import", Policy::KbAdmin),
+    ("GET", "/orgs", Policy::Authenticated),
+    ("POST", "/orgs", Policy::Admin),
+    ("GET", "/orgs/{org}/members", Policy::OrgOwner),
+    ("PUT", "/orgs/{org}/members", Policy::OrgOwner),
+    ("GET", "/orgs/{org}/tokens", Policy::OrgOwner),
+    ("POST", "/orgs/{org}/tokens", Policy::OrgOwner),
+    ("DELETE", "/orgs/{org}/tokens/{token}", Policy::OrgOwner),
+    ("GET", "/orgs/{org}/audit", Policy::OrgOwner),
 ];
 
 /// The API router (to be nested under `/api/v1`).
@@ -48,8 +63,10 @@ pub fn routes() -> Router<HubState> {
             "/openapi.json",
             get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON) }),
         )
+        .route("/me", get(me))
         .route("/works", get(list_works).post(upload_work))
         .route("/works/{id}", get(get_work).delete(delete_work))
+        .route("/works/{id}/publish", post(publish_work))
         .route("/works/{id}/chapters", get(list_chapters))
         .route("/works/{id}/chapters/{number}", get(get_chapter))
         .route("/works/{id}/profile", get(get_profile))
@@ -64,10 +81,41 @@ pub fn routes() -> Router<HubState> {
         .route("/kb/markets", get(list_markets))
         .route("/kb/export", get(export_kb))
         .route("/kb/import", post(import_kb))
+        .route("/orgs", get(list_orgs).post(create_org))
+        .route("/orgs/{org}/members", get(list_members).put(put_member))
+        .route("/orgs/{org}/tokens", get(list_tokens).post(create_token))
+        .route("/orgs/{org}/tokens/{token}", delete(revoke_token))
+        .route("/orgs/{org}/audit", get(org_audit))
 }
 
-async fn list_works(State(s): State<HubState>) -> Result<Json<Vec<WorkDto>>, HttpError> {
-    let works = blocking(&s, |a| Ok(a.stores().works.list_works()?)).await?;
+async fn me(
+    Authed(a): Authed,
+    State(s): State<HubState>,
+) -> Result<Json<serde_json::Value>, HttpError> {
+    let caller = a.caller.clone();
+    let orgs = blocking(&s, move |app| {
+        let mut out = Vec::new();
+        for (org, role) in &caller.roles {
+            if let Some(o) = app.stores().auth.get_org(*org)? {
+                out.push(serde_json::json!({"id": o.id, "name": o.name, "role": role.as_str()}));
+            }
+        }
+        Ok(out)
+    })
+    .await?;
+    Ok(Json(serde_json::json!({
+        "user": a.caller.user.as_ref().map(|u| serde_json::json!({"id": u.id, "email": u.email, "admin": u.is_admin})),
+        "token": a.caller.token.as_ref().map(|t| serde_json::json!({"id": t.id, "org": t.org, "role": t.role.as_str()})),
+        "orgs": orgs,
+    })))
+}
+
+async fn list_works(
+    a: RequestAuth,
+    State(s): State<HubState>,
+) -> Result<Json<Vec<WorkDto>>, HttpError> {
+    let scope = crate::auth::scope_of(&a.caller);
+    let works = blocking(&s, move |app| app.list_works(&scope)).await?;
     Ok(Json(works.iter().map(WorkDto::from).collect()))
 }
 
@@ -80,6 +128,8 @@ pub(crate) struct Upload {
     pub author: Option<String>,
     pub heading_pattern: Option<String>,
     pub dry_run: bool,
+    pub org: Option<String>,
+    pub csrf: Option<String>,
 }
 
 /// True when a multipart error was caused by the body size limit
@@ -134,6 +184,8 @@ pub(crate) async fn read_upload(mut mp: Multipart) -> Result<Upload, HttpError> 
             "author" => up.author = Some(text()).filter(|t| !t.is_empty()),
             "heading_pattern" => up.heading_pattern = Some(text()).filter(|t| !t.is_empty()),
             "dry_run" => up.dry_run = matches!(text().as_str(), "1" | "true" | "on" | "yes"),
+            "org" => up.org = Some(text()).filter(|t| !t.is_empty()),
+            "csrf" => up.csrf = Some(text()),
             _ => {}
         }
     }
@@ -155,28 +207,56 @@ pub(crate) fn too_large() -> HttpError {
 
 pub(crate) async fn do_import(
     s: &HubState,
+    auth: &RequestAuth,
     up: Upload,
 ) -> Result<crate::app::ImportReport, HttpError> {
+    let org = auth.target_org(&s.app, up.org.as_deref())?;
+    let actor = auth.actor();
     blocking(s, move |a: &App| {
         let opts = ImportOptions {
             heading_pattern: up.heading_pattern.clone(),
         };
-        a.import_novel(
+        let r = a.import_novel(
+            org,
             &up.file_name,
             &up.bytes,
             up.title.as_deref(),
             up.author.as_deref(),
             &opts,
             up.dry_run,
-        )
+        )?;
+        if let Some(id) = r.work {
+            a.audit(
+                Some(org),
+                &actor,
+                "work_imported",
+                &format!("work:{id}"),
+                serde_json::json!({"title": r.title, "chapters": r.chapters.len(), "file": up.file_name}),
+            );
+        }
+        Ok(r)
     })
     .await
 }
 
-async fn upload_work(State(s): State<HubState>, mp: Multipart) -> Result<Response, HttpError> {
-    let up = read_upload(mp).await?;
+#[derive(Debug, Deserialize)]
+struct OrgQuery {
+    org: Option<String>,
+}
+
+async fn upload_work(
+    ImportTarget(_, a): ImportTarget,
+    State(s): State<HubState>,
+    Query(q): Query<OrgQuery>,
+    mp: Multipart,
+) -> Result<Response, HttpError> {
+    // ImportTarget has refused callers who may not write there, before the body is read.
+    let mut up = read_upload(mp).await?;
+    if up.org.is_none() {
+        up.org = q.org;
+    }
     let dry = up.dry_run;
-    let report = do_import(&s, up).await?;
+    let report = do_import(&s, &a, up).await?;
     let status = if dry {
         StatusCode::OK
     } else {
@@ -185,50 +265,79 @@ async fn upload_work(State(s): State<HubState>, mp: Multipart) -> Result<Respons
     Ok((status, Json(ImportDto::from(&report))).into_response())
 }
 
-async fn get_work(
+async fn get_work(ReadableWork(w, _): ReadableWork) -> Json<WorkDto> {
+    Json(WorkDto::from(&w))
+}
+
+async fn delete_work(
+    WritableWork(w, a): WritableWork,
     State(s): State<HubState>,
-    Path(id): Path<i64>,
+) -> Result<StatusCode, HttpError> {
+    let actor = a.actor();
+    blocking(&s, move |app| {
+        if app.stores().works.delete_work(w.id)? {
+            app.audit(
+                Some(w.org),
+                &actor,
+                "work_deleted",
+                &format!("work:{}", w.id),
+                serde_json::json!({"title": w.title}),
+            );
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+struct PublishBody {
+    published: bool,
+}
+
+async fn publish_work(
+    WritableWork(w, a): WritableWork,
+    State(s): State<HubState>,
+    Json(body): Json<PublishBody>,
 ) -> Result<Json<WorkDto>, HttpError> {
-    let w = blocking(&s, move |a| {
-        a.stores()
+    let actor = a.actor();
+    let w = blocking(&s, move |app| {
+        app.stores().works.set_published(w.id, body.published)?;
+        app.audit(
+            Some(w.org),
+            &actor,
+            if body.published {
+                "work_published"
+            } else {
+                "work_unpublished"
+            },
+            &format!("work:{}", w.id),
+            serde_json::json!({}),
+        );
+        app.stores()
             .works
-            .get_work(id)?
-            .ok_or_else(|| AppError::NotFound(format!("work {id}")))
+            .get_work(w.id)?
+            .ok_or_else(|| AppError::NotFound(format!("work {}", w.id)))
     })
     .await?;
     Ok(Json(WorkDto::from(&w)))
 }
 
-async fn delete_work(
-    State(s): State<HubState>,
-    Path(id): Path<i64>,
-) -> Result<StatusCode, HttpError> {
-    let gone = blocking(&s, move |a| Ok(a.stores().works.delete_work(id)?)).await?;
-    if gone {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(HttpError::not_found(format!("work {id}")))
-    }
-}
-
 async fn list_chapters(
+    ReadableWork(w, _): ReadableWork,
     State(s): State<HubState>,
-    Path(id): Path<i64>,
 ) -> Result<Json<Vec<ChapterDto>>, HttpError> {
-    let chapters = blocking(&s, move |a| {
-        if a.stores().works.get_work(id)?.is_none() {
-            return Err(AppError::NotFound(format!("work {id}")));
-        }
-        Ok(a.stores().works.list_chapters(id)?)
-    })
-    .await?;
+    let id = w.id;
+    let chapters = blocking(&s, move |a| Ok(a.stores().works.list_chapters(id)?)).await?;
     Ok(Json(chapters.iter().map(ChapterDto::from).collect()))
 }
 
 async fn get_chapter(
+    ReadableWork(w, _): ReadableWork,
     State(s): State<HubState>,
-    Path((id, number)): Path<(i64, u32)>,
+    Path((_, number)): Path<(i64, u32)>,
 ) -> Result<Json<serde_json::Value>, HttpError> {
+    let id = w.id;
     let (meta, text, occ) = blocking(&s, move |a| {
         let (meta, text) = a
             .stores()
@@ -247,9 +356,10 @@ async fn get_chapter(
 }
 
 async fn get_profile(
+    ReadableWork(w, _): ReadableWork,
     State(s): State<HubState>,
-    Path(id): Path<i64>,
 ) -> Result<Json<ProfileDto>, HttpError> {
+    let id = w.id;
     let p = blocking(&s, move |a| {
         a.profile(id)?
             .ok_or_else(|| AppError::NotFound(format!("profile of work {id} (not tagged yet)")))
@@ -259,11 +369,20 @@ async fn get_profile(
 }
 
 async fn tag_work(
+    WritableWork(w, auth): WritableWork,
     State(s): State<HubState>,
-    Path(id): Path<i64>,
 ) -> Result<Json<ProfileDto>, HttpError> {
+    let id = w.id;
+    let actor = auth.actor();
     let p = blocking(&s, move |a| {
-        a.tag_work(id)?;
+        let n = a.tag_work(id)?;
+        a.audit(
+            Some(w.org),
+            &actor,
+            "work_tagged",
+            &format!("work:{id}"),
+            serde_json::json!({"occurrences": n}),
+        );
         a.profile(id)?
             .ok_or_else(|| AppError::NotFound(format!("work {id}")))
     })
@@ -299,13 +418,18 @@ async fn search_concepts(
 }
 
 /// A concept with narrower ids, renderings and where it is used.
-pub fn concept_view(a: &App, id: &str) -> Result<ConceptDto, AppError> {
+/// `scope` limits "where used" to works the caller may see.
+pub fn concept_view(
+    a: &App,
+    id: &str,
+    scope: &qiantang_works::model::WorkScope,
+) -> Result<ConceptDto, AppError> {
     let kb = a.kb();
     let c = kb
         .concepts
         .get(id)
         .ok_or_else(|| AppError::NotFound(format!("concept {id}")))?;
-    let uses = a.stores().works.concept_uses(id)?;
+    let uses = a.stores().works.concept_uses(id, scope)?;
     Ok(ConceptDto {
         concept: serde_json::to_value(c).map_err(|e| AppError::Invalid(e.to_string()))?,
         narrower: kb.narrower.get(id).cloned().unwrap_or_default(),
@@ -319,13 +443,18 @@ pub fn concept_view(a: &App, id: &str) -> Result<ConceptDto, AppError> {
 }
 
 async fn get_concept(
+    a: RequestAuth,
     State(s): State<HubState>,
     Path(id): Path<String>,
 ) -> Result<Json<ConceptDto>, HttpError> {
-    Ok(Json(blocking(&s, move |a| concept_view(a, &id)).await?))
+    let scope = crate::auth::scope_of(&a.caller);
+    Ok(Json(
+        blocking(&s, move |app| concept_view(app, &id, &scope)).await?,
+    ))
 }
 
 async fn put_concept(
+    KbReviewer(auth): KbReviewer,
     State(s): State<HubState>,
     Path(id): Path<String>,
     body: Bytes,
@@ -338,19 +467,30 @@ async fn put_concept(
             concept.id
         )));
     }
+    let scope = crate::auth::scope_of(&auth.caller);
+    let actor = auth.actor();
     Ok(Json(
         blocking(&s, move |a| {
-            a.save_concept(concept, "api")?;
-            concept_view(a, &id)
+            a.save_concept(concept, &actor.name)?;
+            a.audit(
+                None,
+                &actor,
+                "concept_edited",
+                &format!("concept:{id}"),
+                serde_json::json!({}),
+            );
+            concept_view(a, &id, &scope)
         })
         .await?,
     ))
 }
 
 async fn delete_concept(
+    KbAdmin(auth): KbAdmin,
     State(s): State<HubState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, HttpError> {
+    let actor = auth.actor();
     blocking(&s, move |a| {
         let kb = a.kb();
         if let Some(children) = kb.narrower.get(&id).filter(|c| !c.is_empty()) {
@@ -362,6 +502,13 @@ async fn delete_concept(
         if !a.stores().kb.delete_concept(&id)? {
             return Err(AppError::NotFound(format!("concept {id}")));
         }
+        a.audit(
+            None,
+            &actor,
+            "concept_deleted",
+            &format!("concept:{id}"),
+            serde_json::json!({}),
+        );
         a.refresh_kb()
     })
     .await?;
@@ -369,6 +516,7 @@ async fn delete_concept(
 }
 
 async fn concept_history(
+    _: Authed,
     State(s): State<HubState>,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, HttpError> {
@@ -478,11 +626,205 @@ pub fn import_body(
 }
 
 async fn import_kb(
+    KbAdmin(auth): KbAdmin,
     State(s): State<HubState>,
     Query(q): Query<FormatQuery>,
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, HttpError> {
     let format = q.format.unwrap_or_else(|| "skos".into());
-    let (c, r) = blocking(&s, move |a| import_body(a, &format, &body, "api-import")).await?;
+    let actor = auth.actor();
+    let (c, r) = blocking(&s, move |a| {
+        let n = import_body(a, &format, &body, &actor.name)?;
+        a.audit(
+            None,
+            &actor,
+            "kb_imported",
+            "kb",
+            serde_json::json!({"concepts": n.0, "renderings": n.1}),
+        );
+        Ok(n)
+    })
+    .await?;
     Ok(Json(serde_json::json!({"concepts": c, "renderings": r})))
+}
+
+fn org_dto(o: &qiantang_auth::Org, role: Option<qiantang_auth::Role>) -> serde_json::Value {
+    serde_json::json!({"id": o.id, "name": o.name, "role": role.map(|r| r.as_str()), "created": crate::clock::rfc3339(o.created_ms)})
+}
+
+fn token_dto(t: &qiantang_auth::ApiToken) -> serde_json::Value {
+    serde_json::json!({
+        "id": t.id, "org": t.org, "role": t.role.as_str(), "name": t.name,
+        "created": crate::clock::rfc3339(t.created_ms),
+        "last_used": t.last_used_ms.map(crate::clock::rfc3339),
+        "revoked": t.revoked_ms.map(crate::clock::rfc3339),
+    })
+}
+
+/// An audit entry as JSON (the JSON-lines export has one of these per line).
+pub fn audit_dto(e: &qiantang_auth::AuditEntry) -> serde_json::Value {
+    serde_json::json!({
+        "id": e.id, "at": crate::clock::rfc3339(e.at_ms), "org": e.org, "actor": e.actor,
+        "action": e.action, "object": e.object,
+        "detail": serde_json::from_str::<serde_json::Value>(&e.detail).unwrap_or(serde_json::Value::Null),
+        "ip": e.ip,
+    })
+}
+
+async fn list_orgs(
+    Authed(a): Authed,
+    State(s): State<HubState>,
+) -> Result<Json<Vec<serde_json::Value>>, HttpError> {
+    let caller = a.caller.clone();
+    Ok(Json(
+        blocking(&s, move |app| {
+            let all = app.stores().auth.list_orgs()?;
+            Ok(all
+                .iter()
+                .filter(|o| caller.is_admin() || caller.role_in(o.id).is_some())
+                .map(|o| org_dto(o, caller.role_in(o.id)))
+                .collect())
+        })
+        .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct NewOrgBody {
+    name: String,
+}
+
+async fn create_org(
+    PlatformAdmin(a): PlatformAdmin,
+    State(s): State<HubState>,
+    Json(b): Json<NewOrgBody>,
+) -> Result<Response, HttpError> {
+    let actor = a.actor();
+    let o = blocking(&s, move |app| app.create_org(&b.name, &actor)).await?;
+    Ok((StatusCode::CREATED, Json(org_dto(&o, None))).into_response())
+}
+
+async fn list_members(
+    OrgOwner(org, _): OrgOwner,
+    State(s): State<HubState>,
+) -> Result<Json<Vec<serde_json::Value>>, HttpError> {
+    let m = blocking(&s, move |app| Ok(app.stores().auth.members(org)?)).await?;
+    Ok(Json(
+        m.iter()
+            .map(|(u, r)| serde_json::json!({"user": u.id, "email": u.email, "role": r.as_str()}))
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct MemberBody {
+    email: String,
+    role: String,
+}
+
+async fn put_member(
+    OrgOwner(org, a): OrgOwner,
+    State(s): State<HubState>,
+    Json(b): Json<MemberBody>,
+) -> Result<Json<serde_json::Value>, HttpError> {
+    let role = qiantang_auth::Role::parse(&b.role)
+        .ok_or_else(|| HttpError::invalid(format!("unknown role {:?}", b.role)))?;
+    let actor = a.actor();
+    let (user, _) = blocking(&s, move |app| {
+        let (u, _) = app
+            .stores()
+            .auth
+            .user_by_email(&b.email)?
+            .ok_or_else(|| AppError::NotFound(format!("user {}", b.email)))?;
+        app.set_role(org, u.id, role, &actor)?;
+        Ok((u, ()))
+    })
+    .await?;
+    Ok(Json(
+        serde_json::json!({"user": user.id, "email": user.email, "role": role.as_str()}),
+    ))
+}
+
+async fn list_tokens(
+    OrgOwner(org, _): OrgOwner,
+    State(s): State<HubState>,
+) -> Result<Json<Vec<serde_json::Value>>, HttpError> {
+    let t = blocking(&s, move |app| Ok(app.stores().auth.list_tokens(org)?)).await?;
+    Ok(Json(t.iter().map(token_dto).collect()))
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenBody {
+    role: String,
+    #[serde(default)]
+    name: String,
+}
+
+async fn create_token(
+    OrgOwner(org, a): OrgOwner,
+    State(s): State<HubState>,
+    Json(b): Json<TokenBody>,
+) -> Result<Response, HttpError> {
+    let role = qiantang_auth::Role::parse(&b.role)
+        .ok_or_else(|| HttpError::invalid(format!("unknown role {:?}", b.role)))?;
+    let actor = a.actor();
+    let by = a.caller.user.as_ref().map(|u| u.id);
+    let (t, secret) = blocking(&s, move |app| {
+        app.create_token(org, role, &b.name, by, &actor)
+    })
+    .await?;
+    let mut v = token_dto(&t);
+    v["token"] = serde_json::Value::String(secret);
+    Ok((
+        StatusCode::CREATED,
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(v),
+    )
+        .into_response())
+}
+
+async fn revoke_token(
+    OrgOwner(org, a): OrgOwner,
+    State(s): State<HubState>,
+    Path((_, token)): Path<(i64, i64)>,
+) -> Result<StatusCode, HttpError> {
+    let actor = a.actor();
+    blocking(&s, move |app| {
+        match app.stores().auth.get_token(token)? {
+            Some(t) if t.org == org => {}
+            _ => return Err(AppError::NotFound(format!("token {token}"))),
+        }
+        app.revoke_token(token, &actor)?;
+        Ok(())
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+struct AuditQuery {
+    before: Option<i64>,
+    limit: Option<usize>,
+    format: Option<String>,
+}
+
+async fn org_audit(
+    OrgOwner(org, _): OrgOwner,
+    State(s): State<HubState>,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, HttpError> {
+    let limit = q.limit.unwrap_or(200).clamp(1, 10_000);
+    let entries = blocking(&s, move |app| {
+        Ok(app.stores().auth.list_audit(Some(org), q.before, limit)?)
+    })
+    .await?;
+    if q.format.as_deref() == Some("jsonl") {
+        let mut body = String::new();
+        for e in &entries {
+            body.push_str(&audit_dto(e).to_string());
+            body.push('\n');
+        }
+        return Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response());
+    }
+    Ok(Json(entries.iter().map(audit_dto).collect::<Vec<_>>()).into_response())
 }

@@ -11,7 +11,7 @@ use qiantang_kb::{
 };
 use qiantang_store::Stores;
 use qiantang_works::import::{parse_novel, ImportError, ImportOptions, ParsedNovel};
-use qiantang_works::model::{NewWork, StoredOccurrence, Work, WorkId};
+use qiantang_works::model::{NewWork, StoredOccurrence, Work, WorkId, WorkScope};
 
 use crate::clock;
 
@@ -25,6 +25,9 @@ pub enum AppError {
     /// The request was invalid; the message says why.
     #[error("{0}")]
     Invalid(String),
+    /// Authentication failed (wrong credentials).
+    #[error("{0}")]
+    Unauthorized(String),
     /// The uploaded file could not be imported; nothing was written.
     #[error("{0}")]
     Import(#[from] ImportError),
@@ -159,6 +162,15 @@ impl App {
         if stores.kb.count_concepts()? == 0 {
             Self::load_seed(&stores)?;
         }
+        if stores.auth.list_orgs()?.is_empty() {
+            stores
+                .auth
+                .create_org(crate::app_auth::DEFAULT_ORG, clock::now_ms())?;
+            tracing::info!(
+                org = crate::app_auth::DEFAULT_ORG,
+                "created the default organization"
+            );
+        }
         let view = KbView::build(stores.kb.as_ref())?;
         Ok(Arc::new(Self {
             stores,
@@ -213,8 +225,11 @@ impl App {
     /// `dry_run` parses and reports without writing.
     ///
     /// Errors: [`AppError::Import`] names the file and the problem; nothing is written.
+    // The arguments are the upload form's fields, one each; a struct would only rename them.
+    #[allow(clippy::too_many_arguments)]
     pub fn import_novel(
         &self,
+        org: i64,
         file_name: &str,
         bytes: &[u8],
         title: Option<&str>,
@@ -249,6 +264,7 @@ impl App {
             });
         }
         let work = NewWork {
+            org,
             title: title.clone(),
             author: author
                 .map(str::trim)
@@ -270,6 +286,11 @@ impl App {
             chapters,
             occurrences,
         })
+    }
+
+    /// Works visible in `scope`.
+    pub fn list_works(&self, scope: &WorkScope) -> Result<Vec<Work>, AppError> {
+        Ok(self.stores.works.list_works(scope)?)
     }
 
     /// Tags every chapter of a work with the current KB, replacing earlier

@@ -8,6 +8,8 @@
 
 pub mod api;
 pub mod app;
+pub mod app_auth;
+pub mod auth;
 pub mod clock;
 pub mod dto;
 pub mod i18n;
@@ -36,15 +38,28 @@ pub struct HubConfig {
     pub max_upload_bytes: usize,
     /// Per-request time limit; slower requests get HTTP 408.
     pub request_timeout: Duration,
+    /// Login attempts allowed per client IP per minute (more → HTTP 429).
+    pub login_per_minute: u32,
+    /// API requests allowed per token (or per IP without a token) per minute.
+    pub api_per_minute: u32,
+    /// Mark cookies `Secure` (set when the hub is served over TLS, e.g. behind a proxy).
+    pub secure_cookies: bool,
+    /// Session lifetime.
+    pub session_ttl: Duration,
 }
 
 impl HubConfig {
-    /// Defaults: 64 MiB uploads, 120 s timeout.
+    /// Defaults: 64 MiB uploads, 120 s timeout, 10 logins and 600 API
+    /// requests per minute, 12-hour sessions, cookies not `Secure`.
     pub fn new(data_dir: PathBuf) -> Self {
         Self {
             data_dir,
             max_upload_bytes: 64 * 1024 * 1024,
             request_timeout: Duration::from_secs(120),
+            login_per_minute: 10,
+            api_per_minute: 600,
+            secure_cookies: false,
+            session_ttl: Duration::from_secs(12 * 3600),
         }
     }
 }
@@ -67,20 +82,31 @@ pub struct HubState {
     pub app: Arc<App>,
     /// Configuration.
     pub config: Arc<HubConfig>,
+    /// Request-rate limiters.
+    pub limits: Arc<auth::Limits>,
 }
 
 /// The complete router (pages, API, static files) over an opened app.
 pub fn router(app: Arc<App>, config: HubConfig) -> Router {
     let limit = config.max_upload_bytes;
     let timeout = config.request_timeout;
+    let limits = Arc::new(auth::Limits::new(
+        config.login_per_minute,
+        config.api_per_minute,
+    ));
     let state = HubState {
         app,
         config: Arc::new(config),
+        limits,
     };
     Router::new()
         .merge(web::routes())
         .nest("/api/v1", api::routes())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::resolve_caller,
+        ))
         .with_state(state)
         .layer(DefaultBodyLimit::max(limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
@@ -115,7 +141,8 @@ pub async fn serve(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "Qiantang hub listening");
     }
-    axum::serve(listener, router(app, config))
+    let service = router(app, config).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await?;
     Ok(())
@@ -178,6 +205,11 @@ impl From<AppError> for HttpError {
         match e {
             AppError::NotFound(what) => HttpError::not_found(what),
             AppError::Invalid(m) => HttpError::invalid(m),
+            AppError::Unauthorized(m) => HttpError {
+                status: StatusCode::UNAUTHORIZED,
+                code: "unauthorized",
+                message: m,
+            },
             AppError::Import(e) => HttpError {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 code: "import_failed",

@@ -12,26 +12,40 @@ use serde::Deserialize;
 
 use crate::api::{do_import, export_body, read_upload, Upload};
 use crate::app::{App, AppError, KbView};
+use crate::auth::{
+    get_cookie, Authed, ImportTarget, KbReviewer, OrgOwner, Policy, ReadableWork, RequestAuth,
+    WritableWork, CSRF_COOKIE, SESSION_COOKIE,
+};
 use crate::i18n::{tr, tr_args, Locale};
 use crate::{blocking, HttpError, HubState};
 use qiantang_kb::{Concept, LabelKind, Status, CATEGORIES, EN, PINYIN, ZH_HANS, ZH_HANT};
 
-/// Page routes: (method, path template), checked by the route test.
-pub const PAGE_ROUTES: &[(&str, &str)] = &[
-    ("GET", "/"),
-    ("GET", "/works/{id}"),
-    ("POST", "/works/{id}/tag"),
-    ("GET", "/works/{id}/chapters/{number}"),
-    ("GET", "/import"),
-    ("POST", "/import"),
-    ("GET", "/kb"),
-    ("GET", "/kb/concepts/{id}"),
-    ("GET", "/kb/concepts/{id}/edit"),
-    ("POST", "/kb/concepts/{id}/edit"),
-    ("GET", "/kb/export"),
-    ("GET", "/lang/{tag}"),
-    ("GET", "/static/app.css"),
-    ("GET", "/static/app.js"),
+/// Page routes: (method, path template, access rule), checked by the route tests.
+pub const PAGE_ROUTES: &[(&str, &str, Policy)] = &[
+    ("GET", "/", Policy::Public),
+    ("GET", "/works/{id}", Policy::WorkRead),
+    ("POST", "/works/{id}/tag", Policy::WorkWrite),
+    ("GET", "/works/{id}/chapters/{number}", Policy::WorkRead),
+    ("GET", "/import", Policy::Authenticated),
+    ("POST", "/import", Policy::OrgWrite),
+    ("GET", "/kb", Policy::Public),
+    ("GET", "/kb/concepts/{id}", Policy::Public),
+    ("GET", "/kb/concepts/{id}/edit", Policy::KbEdit),
+    ("POST", "/kb/concepts/{id}/edit", Policy::KbEdit),
+    ("GET", "/kb/export", Policy::Public),
+    ("GET", "/lang/{tag}", Policy::Public),
+    ("GET", "/login", Policy::Public),
+    ("POST", "/login", Policy::Public),
+    ("POST", "/logout", Policy::Authenticated),
+    ("GET", "/account", Policy::Authenticated),
+    ("POST", "/account/orgs/{org}/tokens", Policy::OrgOwner),
+    (
+        "POST",
+        "/account/orgs/{org}/tokens/{token}/revoke",
+        Policy::OrgOwner,
+    ),
+    ("GET", "/static/app.css", Policy::Public),
+    ("GET", "/static/app.js", Policy::Public),
 ];
 
 /// The page router.
@@ -50,6 +64,14 @@ pub fn routes() -> Router<HubState> {
         )
         .route("/kb/export", get(kb_export))
         .route("/lang/{tag}", get(set_lang))
+        .route("/login", get(login_form).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/account", get(account))
+        .route("/account/orgs/{org}/tokens", post(account_create_token))
+        .route(
+            "/account/orgs/{org}/tokens/{token}/revoke",
+            post(account_revoke_token),
+        )
         .route(
             "/static/app.css",
             get(|| async {
@@ -80,6 +102,11 @@ pub fn routes() -> Router<HubState> {
 struct Ctx {
     loc: Locale,
     market: String,
+    auth: RequestAuth,
+    /// The CSRF token forms must carry: the session's, or the double-submit cookie's.
+    csrf: String,
+    /// A fresh double-submit cookie to set (no session and no cookie yet).
+    set_csrf_cookie: bool,
 }
 
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -100,7 +127,7 @@ struct CommonQuery {
     q: Option<String>,
 }
 
-fn ctx(headers: &HeaderMap, q: &CommonQuery) -> Ctx {
+fn ctx(headers: &HeaderMap, q: &CommonQuery, auth: RequestAuth) -> Ctx {
     let loc = q
         .lang
         .as_deref()
@@ -120,12 +147,55 @@ fn ctx(headers: &HeaderMap, q: &CommonQuery) -> Ctx {
         .filter(|m| m.len() == 2 && m.bytes().all(|b| b.is_ascii_alphabetic()))
         .map(|m| m.to_ascii_uppercase())
         .unwrap_or_else(|| "US".to_string());
-    Ctx { loc, market }
+    let (csrf, set_csrf_cookie) = match (&auth.session_csrf, get_cookie(headers, CSRF_COOKIE)) {
+        (Some(t), _) => (t.clone(), false),
+        (None, Some(c)) if c.len() >= 16 && c.len() <= 64 => (c.to_string(), false),
+        _ => (
+            qiantang_auth::secret::random_token(24).unwrap_or_default(),
+            true,
+        ),
+    };
+    Ctx {
+        loc,
+        market,
+        auth,
+        csrf,
+        set_csrf_cookie,
+    }
 }
 
-fn layout(c: &Ctx, title: &str, body: Markup) -> Html<String> {
+/// Checks a submitted CSRF token (constant-time compare) against the context's.
+fn csrf_ok(c: &Ctx, submitted: Option<&str>) -> bool {
+    let Some(sub) = submitted else { return false };
+    if c.set_csrf_cookie || sub.len() != c.csrf.len() || sub.is_empty() {
+        return false;
+    }
+    sub.bytes()
+        .zip(c.csrf.bytes())
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+        == 0
+}
+
+fn csrf_field(c: &Ctx) -> Markup {
+    html! { input type="hidden" name="csrf" value=(c.csrf); }
+}
+
+fn csrf_refused(c: &Ctx) -> Response {
+    error_page(
+        c,
+        HttpError {
+            status: StatusCode::FORBIDDEN,
+            code: "csrf",
+            message: "the form expired or came from another site; reload the page and try again"
+                .into(),
+        },
+    )
+}
+
+fn layout(c: &Ctx, title: &str, body: Markup) -> Response {
     let other = c.loc.other();
-    Html(
+    let user = c.auth.caller.user.clone();
+    let html = Html(
         html! {
             (DOCTYPE)
             html lang=(c.loc.tag()) {
@@ -145,6 +215,12 @@ fn layout(c: &Ctx, title: &str, body: Markup) -> Html<String> {
                             a href="/import" { (tr(c.loc, "nav-import")) }
                             a href="/api/v1/openapi.json" { (tr(c.loc, "nav-api")) }
                             a.lang href={ "/lang/" (other.tag()) } hreflang=(other.tag()) { (tr(c.loc, "lang-switch")) }
+                            @if let Some(u) = &user {
+                                a.account href="/account" { (u.email) }
+                                form.logout method="post" action="/logout" { (csrf_field(c)) button type="submit" { (tr(c.loc, "nav-logout")) } }
+                            } @else {
+                                a.login href="/login" { (tr(c.loc, "nav-login")) }
+                            }
                         }
                     }
                     main { (body) }
@@ -152,7 +228,17 @@ fn layout(c: &Ctx, title: &str, body: Markup) -> Html<String> {
             }
         }
         .into_string(),
-    )
+    );
+    let mut resp = html.into_response();
+    if c.set_csrf_cookie {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&format!(
+            "{CSRF_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax",
+            c.csrf
+        )) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
 }
 
 fn error_page(c: &Ctx, e: HttpError) -> Response {
@@ -175,15 +261,14 @@ macro_rules! page_try {
 }
 
 async fn catalog(
+    auth: RequestAuth,
     State(s): State<HubState>,
     headers: HeaderMap,
     Query(q): Query<CommonQuery>,
 ) -> Response {
-    let c = ctx(&headers, &q);
-    let works = page_try!(
-        c,
-        blocking(&s, |a| Ok(a.stores().works.list_works()?)).await
-    );
+    let scope = crate::auth::scope_of(&auth.caller);
+    let c = ctx(&headers, &q, auth);
+    let works = page_try!(c, blocking(&s, move |a| a.list_works(&scope)).await);
     let body = html! {
         h1 { (tr(c.loc, "catalog-title")) }
         @if works.is_empty() {
@@ -247,22 +332,22 @@ fn bar_chart(rows: &[(String, u64, Option<String>)], class: &str) -> Markup {
 }
 
 async fn work_page(
+    ReadableWork(work, auth): ReadableWork,
     State(s): State<HubState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
     Query(q): Query<CommonQuery>,
 ) -> Response {
-    let c = ctx(&headers, &q);
-    let (work, chapters, profile) = page_try!(
+    let can_write = auth
+        .caller
+        .can(qiantang_auth::policy::Action::WriteWork { org: work.org });
+    let c = ctx(&headers, &q, auth);
+    let id = work.id;
+    let (chapters, profile) = page_try!(
         c,
-        blocking(&s, move |a| {
-            let work = a
-                .stores()
-                .works
-                .get_work(id)?
-                .ok_or_else(|| AppError::NotFound(format!("work {id}")))?;
-            Ok((work, a.stores().works.list_chapters(id)?, a.profile(id)?))
-        })
+        blocking(&s, move |a| Ok((
+            a.stores().works.list_chapters(id)?,
+            a.profile(id)?
+        )))
         .await
     );
     let body = html! {
@@ -303,7 +388,9 @@ async fn work_page(
                     }
                 }
             }
-            form method="post" action={ "/works/" (work.id) "/tag" } { button type="submit" { (tr(c.loc, "work-tag-again")) } }
+            @if can_write {
+                form method="post" action={ "/works/" (work.id) "/tag" } { (csrf_field(&c)) button type="submit" { (tr(c.loc, "work-tag-again")) } }
+            }
         }
         section #chapters {
             h2 { (tr(c.loc, "work-chapters")) }
@@ -317,9 +404,38 @@ async fn work_page(
     layout(&c, &work.title, body).into_response()
 }
 
-async fn retag(State(s): State<HubState>, headers: HeaderMap, Path(id): Path<i64>) -> Response {
-    let c = ctx(&headers, &CommonQuery::default());
-    page_try!(c, blocking(&s, move |a| a.tag_work(id)).await);
+#[derive(Debug, Deserialize)]
+struct CsrfForm {
+    csrf: Option<String>,
+}
+
+async fn retag(
+    WritableWork(work, auth): WritableWork,
+    State(s): State<HubState>,
+    headers: HeaderMap,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let c = ctx(&headers, &CommonQuery::default(), auth);
+    if !csrf_ok(&c, f.csrf.as_deref()) {
+        return csrf_refused(&c);
+    }
+    let id = work.id;
+    let actor = c.auth.actor();
+    page_try!(
+        c,
+        blocking(&s, move |a| {
+            let n = a.tag_work(id)?;
+            a.audit(
+                Some(work.org),
+                &actor,
+                "work_tagged",
+                &format!("work:{id}"),
+                serde_json::json!({"occurrences": n}),
+            );
+            Ok(())
+        })
+        .await
+    );
     Redirect::to(&format!("/works/{id}#profile")).into_response()
 }
 
@@ -356,27 +472,24 @@ fn gloss_markup(c: &Ctx, kb: &KbView, concept: &Concept) -> Markup {
 }
 
 async fn reader(
+    ReadableWork(work, auth): ReadableWork,
     State(s): State<HubState>,
     headers: HeaderMap,
-    Path((id, number)): Path<(i64, u32)>,
+    Path((_, number)): Path<(i64, u32)>,
     Query(q): Query<CommonQuery>,
 ) -> Response {
-    let c = ctx(&headers, &q);
-    let (work, meta, text, occ) = page_try!(
+    let c = ctx(&headers, &q, auth);
+    let id = work.id;
+    let (meta, text, occ) = page_try!(
         c,
         blocking(&s, move |a| {
-            let work = a
-                .stores()
-                .works
-                .get_work(id)?
-                .ok_or_else(|| AppError::NotFound(format!("work {id}")))?;
             let (meta, text) = a
                 .stores()
                 .works
                 .get_chapter(id, number)?
                 .ok_or_else(|| AppError::NotFound(format!("chapter {number} of work {id}")))?;
             let occ = a.stores().works.chapter_occurrences(id, number)?;
-            Ok((work, meta, text, occ))
+            Ok((meta, text, occ))
         })
         .await
     );
@@ -461,33 +574,99 @@ async fn reader(
     layout(&c, &meta.title, body).into_response()
 }
 
-async fn import_form(headers: HeaderMap, Query(q): Query<CommonQuery>) -> Response {
-    let c = ctx(&headers, &q);
-    layout(&c, &tr(c.loc, "import-title"), import_markup(&c, None)).into_response()
+/// Names of the organizations the caller may import into.
+async fn writable_orgs(s: &HubState, c: &Ctx) -> Vec<String> {
+    let caller = c.auth.caller.clone();
+    blocking(s, move |a| {
+        Ok(a.stores()
+            .auth
+            .list_orgs()?
+            .into_iter()
+            .filter(|o| caller.can(qiantang_auth::policy::Action::WriteWork { org: o.id }))
+            .map(|o| o.name)
+            .collect())
+    })
+    .await
+    .unwrap_or_default()
 }
 
-fn import_markup(c: &Ctx, result: Option<Markup>) -> Markup {
+async fn import_form(
+    Authed(auth): Authed,
+    State(s): State<HubState>,
+    headers: HeaderMap,
+    Query(q): Query<CommonQuery>,
+) -> Response {
+    let c = ctx(&headers, &q, auth);
+    let orgs = writable_orgs(&s, &c).await;
+    layout(
+        &c,
+        &tr(c.loc, "import-title"),
+        import_markup(&c, &orgs, None),
+    )
+}
+
+fn import_markup(c: &Ctx, orgs: &[String], result: Option<Markup>) -> Markup {
     html! {
         h1 { (tr(c.loc, "import-title")) }
         @if let Some(r) = result { (r) }
-        form.import method="post" action="/import" enctype="multipart/form-data" {
-            p { label { (tr(c.loc, "import-file")) br; input type="file" name="file" required; } }
-            p { label { (tr(c.loc, "import-title-field")) br; input type="text" name="title" maxlength="200"; } }
-            p { label { (tr(c.loc, "import-author-field")) br; input type="text" name="author" maxlength="200"; } }
-            p { label { (tr(c.loc, "import-pattern")) br; input type="text" name="heading_pattern" placeholder="^第.+[章回]"; } }
-            p { label { input type="checkbox" name="dry_run" value="1"; " " (tr(c.loc, "import-dry-run")) } }
-            p { button type="submit" { (tr(c.loc, "import-submit")) } }
+        @if orgs.is_empty() {
+            p.error { (tr(c.loc, "import-no-org")) }
+        } @else {
+            form.import method="post" action="/import" enctype="multipart/form-data" {
+                (csrf_field(c))
+                p { label { (tr(c.loc, "import-org")) " " select name="org" { @for o in orgs { option value=(o) { (o) } } } } }
+                p { label { (tr(c.loc, "import-file")) br; input type="file" name="file" required; } }
+                p { label { (tr(c.loc, "import-title-field")) br; input type="text" name="title" maxlength="200"; } }
+                p { label { (tr(c.loc, "import-author-field")) br; input type="text" name="author" maxlength="200"; } }
+                p { label { (tr(c.loc, "import-pattern")) br; input type="text" name="heading_pattern" placeholder="^第.+[章回]"; } }
+                p { label { input type="checkbox" name="dry_run" value="1"; " " (tr(c.loc, "import-dry-run")) } }
+                p { button type="submit" { (tr(c.loc, "import-submit")) } }
+            }
         }
     }
 }
 
-async fn import_submit(State(s): State<HubState>, headers: HeaderMap, mp: Multipart) -> Response {
-    let c = ctx(&headers, &CommonQuery::default());
+async fn import_submit(
+    ImportTarget(org, auth): ImportTarget,
+    State(s): State<HubState>,
+    headers: HeaderMap,
+    mp: Multipart,
+) -> Response {
+    let c = ctx(&headers, &CommonQuery::default(), auth);
+    let orgs = writable_orgs(&s, &c).await;
     let up: Upload = match read_upload(mp).await {
         Ok(u) => u,
-        Err(e) => return error_page(&c, e),
+        Err(e) => {
+            let status = e.status;
+            let res = html! { p.error role="alert" { (e.message) } };
+            return (
+                status,
+                layout(
+                    &c,
+                    &tr(c.loc, "import-title"),
+                    import_markup(&c, &orgs, Some(res)),
+                ),
+            )
+                .into_response();
+        }
     };
-    match do_import(&s, up).await {
+    if !csrf_ok(&c, up.csrf.as_deref()) {
+        return csrf_refused(&c);
+    }
+    let mut up = up;
+    if up.org.is_none() {
+        if let Some(o) = org {
+            up.org = s
+                .app
+                .stores()
+                .auth
+                .get_org(o)
+                .ok()
+                .flatten()
+                .map(|o| o.name);
+        }
+    }
+    match do_import(&s, &c.auth, up).await {
         Ok(r) => match r.work {
             Some(id) => Redirect::to(&format!("/works/{id}")).into_response(),
             None => {
@@ -495,7 +674,11 @@ async fn import_submit(State(s): State<HubState>, headers: HeaderMap, mp: Multip
                     p.ok { (tr_args(c.loc, "import-preview", &[("chapters", FluentValue::from(r.chapters.len())), ("encoding", FluentValue::from(r.encoding.clone()))])) }
                     ol.preview { @for (_, t, n) in &r.chapters { li { (t) " (" (n) ")" } } }
                 };
-                layout(&c, &tr(c.loc, "import-title"), import_markup(&c, Some(res))).into_response()
+                layout(
+                    &c,
+                    &tr(c.loc, "import-title"),
+                    import_markup(&c, &orgs, Some(res)),
+                )
             }
         },
         Err(e) => {
@@ -503,7 +686,11 @@ async fn import_submit(State(s): State<HubState>, headers: HeaderMap, mp: Multip
             let res = html! { p.error role="alert" { (e.message) } };
             (
                 status,
-                layout(&c, &tr(c.loc, "import-title"), import_markup(&c, Some(res))),
+                layout(
+                    &c,
+                    &tr(c.loc, "import-title"),
+                    import_markup(&c, &orgs, Some(res)),
+                ),
             )
                 .into_response()
         }
@@ -528,11 +715,12 @@ fn concept_li(kb: &KbView, concept: &Concept, depth: usize) -> Markup {
 }
 
 async fn kb_page(
+    auth: RequestAuth,
     State(s): State<HubState>,
     headers: HeaderMap,
     Query(q): Query<CommonQuery>,
 ) -> Response {
-    let c = ctx(&headers, &q);
+    let c = ctx(&headers, &q, auth);
     let kb = s.app.kb();
     let query = q.q.clone().unwrap_or_default();
     let results = if query.trim().is_empty() {
@@ -572,12 +760,15 @@ async fn kb_page(
 }
 
 async fn concept_page(
+    auth: RequestAuth,
     State(s): State<HubState>,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<CommonQuery>,
 ) -> Response {
-    let c = ctx(&headers, &q);
+    let scope = crate::auth::scope_of(&auth.caller);
+    let signed_in = auth.caller.is_authenticated();
+    let c = ctx(&headers, &q, auth);
     let kb = s.app.kb();
     let Some(concept) = kb.concepts.get(&id).cloned() else {
         return error_page(&c, HttpError::not_found(format!("concept {id}")));
@@ -586,8 +777,12 @@ async fn concept_page(
     let (uses, history) = page_try!(
         c,
         blocking(&s, move |a| Ok((
-            a.stores().works.concept_uses(&idc)?,
-            a.stores().kb.concept_history(&idc)?
+            a.stores().works.concept_uses(&idc, &scope)?,
+            if signed_in {
+                a.stores().kb.concept_history(&idc)?
+            } else {
+                Vec::new()
+            }
         )))
         .await
     );
@@ -597,7 +792,7 @@ async fn concept_page(
         }
         h1 { (concept.display_name()) @if let Some(p) = concept.pref_label(PINYIN) { " " small { (p) } } }
         p.meta { code { (concept.id) } " · " (category_name(c.loc, &concept.category)) " · " span.status { (concept.provenance.status.as_str()) }
-            " · " a href={ "/kb/concepts/" (concept.id) "/edit" } { (tr(c.loc, "kb-edit")) } }
+            @if c.auth.caller.can(qiantang_auth::policy::Action::ApproveConcept) { " · " a href={ "/kb/concepts/" (concept.id) "/edit" } { (tr(c.loc, "kb-edit")) } } }
         h2 { (tr(c.loc, "kb-definition")) }
         dl.defs { @for (lang, d) in &concept.definition { dt { (lang) } dd lang=(lang) { (d) } } }
         h2 { (tr(c.loc, "kb-labels")) }
@@ -653,12 +848,13 @@ async fn concept_page(
 }
 
 async fn concept_edit(
+    KbReviewer(auth): KbReviewer,
     State(s): State<HubState>,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<CommonQuery>,
 ) -> Response {
-    let c = ctx(&headers, &q);
+    let c = ctx(&headers, &q, auth);
     let kb = s.app.kb();
     let Some(concept) = kb.concepts.get(&id) else {
         return error_page(&c, HttpError::not_found(format!("concept {id}")));
@@ -682,6 +878,7 @@ fn edit_markup(c: &Ctx, concept: &Concept, error: Option<&str>) -> Markup {
         h1 { (tr(c.loc, "kb-edit")) ": " (concept.display_name()) }
         @if let Some(e) = error { p.error role="alert" { (e) } }
         form.edit method="post" action={ "/kb/concepts/" (concept.id) "/edit" } {
+            (csrf_field(c))
             p { label { (tr(c.loc, "col-category")) " "
                 select name="category" { @for (k, en, zh) in CATEGORIES { option value=(k) selected[*k == concept.category] { (k) " — " (if c.loc == Locale::En { en } else { zh }) } } } } }
             @for lang in langs {
@@ -702,12 +899,21 @@ fn edit_markup(c: &Ctx, concept: &Concept, error: Option<&str>) -> Markup {
 }
 
 async fn concept_save(
+    KbReviewer(auth): KbReviewer,
     State(s): State<HubState>,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let c = ctx(&headers, &CommonQuery::default());
+    let c = ctx(&headers, &CommonQuery::default(), auth);
+    if !csrf_ok(
+        &c,
+        form.iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.as_str()),
+    ) {
+        return csrf_refused(&c);
+    }
     let kb = s.app.kb();
     let Some(old) = kb.concepts.get(&id).cloned() else {
         return error_page(&c, HttpError::not_found(format!("concept {id}")));
@@ -765,7 +971,21 @@ async fn concept_save(
         Status::Draft
     };
     let to_save = concept.clone();
-    match blocking(&s, move |a: &App| a.save_concept(to_save, "web")).await {
+    let actor = c.auth.actor();
+    let cid = id.clone();
+    match blocking(&s, move |a: &App| {
+        a.save_concept(to_save, &actor.name)?;
+        a.audit(
+            None,
+            &actor,
+            "concept_edited",
+            &format!("concept:{cid}"),
+            serde_json::json!({}),
+        );
+        Ok(())
+    })
+    .await
+    {
         Ok(()) => Redirect::to(&format!("/kb/concepts/{id}")).into_response(),
         Err(e) => {
             let status = e.status;
@@ -837,4 +1057,313 @@ async fn set_lang(
         Redirect::to(&back),
     )
         .into_response()
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct NextQuery2 {
+    next: Option<String>,
+    lang: Option<String>,
+}
+
+/// A same-site relative path, or `/` (no open redirects).
+fn safe_next(n: Option<&str>) -> String {
+    n.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or("/")
+        .to_string()
+}
+
+fn login_markup(c: &Ctx, next: &str, error: Option<&str>) -> Markup {
+    html! {
+        h1 { (tr(c.loc, "login-title")) }
+        @if let Some(e) = error { p.error role="alert" { (e) } }
+        form.login method="post" action="/login" {
+            (csrf_field(c))
+            input type="hidden" name="next" value=(next);
+            p { label { (tr(c.loc, "login-email")) br; input type="email" name="email" required autocomplete="username"; } }
+            p { label { (tr(c.loc, "login-password")) br; input type="password" name="password" required autocomplete="current-password"; } }
+            p { button type="submit" { (tr(c.loc, "nav-login")) } }
+        }
+    }
+}
+
+async fn login_form(
+    auth: RequestAuth,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery2>,
+) -> Response {
+    let cq = CommonQuery {
+        lang: q.lang.clone(),
+        ..Default::default()
+    };
+    let c = ctx(&headers, &cq, auth);
+    let next = safe_next(q.next.as_deref());
+    layout(&c, &tr(c.loc, "login-title"), login_markup(&c, &next, None))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+    csrf: Option<String>,
+    next: Option<String>,
+}
+
+impl std::fmt::Debug for LoginForm {
+    // Never print the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginForm")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+async fn login_submit(
+    auth: RequestAuth,
+    State(s): State<HubState>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let c = ctx(&headers, &CommonQuery::default(), auth);
+    if !csrf_ok(&c, f.csrf.as_deref()) {
+        return csrf_refused(&c);
+    }
+    let ip = c.auth.ip.clone();
+    if let Err(retry) = s.limits.login(ip.as_deref().unwrap_or("unknown")) {
+        let msg = tr_args(
+            c.loc,
+            "login-throttled",
+            &[("seconds", FluentValue::from(retry))],
+        );
+        let mut r = (
+            StatusCode::TOO_MANY_REQUESTS,
+            layout(
+                &c,
+                &tr(c.loc, "login-title"),
+                login_markup(&c, "/", Some(&msg)),
+            ),
+        )
+            .into_response();
+        if let Ok(v) = axum::http::HeaderValue::from_str(&retry.to_string()) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return r;
+    }
+    let ttl = s.config.session_ttl.as_millis() as i64;
+    let next = safe_next(f.next.as_deref());
+    let email = f.email.clone();
+    match blocking(&s, move |a| a.login(&email, &f.password, ttl, ip)).await {
+        Ok(sess) => {
+            let secure = if s.config.secure_cookies {
+                "; Secure"
+            } else {
+                ""
+            };
+            let cookie = format!(
+                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+                sess.secret,
+                ttl / 1000
+            );
+            let mut r = Redirect::to(&next).into_response();
+            if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
+                r.headers_mut().append(header::SET_COOKIE, v);
+            }
+            r
+        }
+        Err(e) => {
+            let status = e.status;
+            (
+                status,
+                layout(
+                    &c,
+                    &tr(c.loc, "login-title"),
+                    login_markup(&c, &next, Some(&tr(c.loc, "login-failed"))),
+                ),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn logout(
+    Authed(auth): Authed,
+    State(s): State<HubState>,
+    headers: HeaderMap,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let c = ctx(&headers, &CommonQuery::default(), auth);
+    if !csrf_ok(&c, f.csrf.as_deref()) {
+        return csrf_refused(&c);
+    }
+    if let Some(secret) = get_cookie(&headers, SESSION_COOKIE).map(str::to_string) {
+        let actor = c.auth.actor();
+        let _ = blocking(&s, move |a| a.logout(&secret, &actor)).await;
+    }
+    let mut r = Redirect::to("/").into_response();
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        axum::http::HeaderValue::from_static(
+            "qt_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
+        ),
+    );
+    r
+}
+
+struct OwnedOrg {
+    id: i64,
+    name: String,
+    tokens: Vec<qiantang_auth::ApiToken>,
+}
+
+async fn account_page(s: &HubState, c: &Ctx, created: Option<(String, String)>) -> Response {
+    let caller = c.auth.caller.clone();
+    let data = blocking(s, move |a| {
+        let mut mine = Vec::new();
+        let mut owned = Vec::new();
+        for o in a.stores().auth.list_orgs()? {
+            if let Some(role) = caller.role_in(o.id) {
+                mine.push((o.name.clone(), role.as_str()));
+            }
+            if caller.can(qiantang_auth::policy::Action::ManageOrg { org: o.id })
+                && caller.user.is_some()
+            {
+                owned.push(OwnedOrg {
+                    id: o.id,
+                    tokens: a.stores().auth.list_tokens(o.id)?,
+                    name: o.name,
+                });
+            }
+        }
+        Ok((mine, owned))
+    })
+    .await;
+    let (mine, owned) = match data {
+        Ok(d) => d,
+        Err(e) => return error_page(c, e),
+    };
+    let body = html! {
+        h1 { (tr(c.loc, "account-title")) }
+        @if let Some(u) = &c.auth.caller.user { p { (u.email) @if u.is_admin { " · admin" } } }
+        h2 { (tr(c.loc, "account-orgs")) }
+        ul { @for (name, role) in &mine { li { (name) " — " (role) } } }
+        @if let Some((org, secret)) = &created {
+            div.ok role="status" {
+                p { (tr(c.loc, "token-created")) " (" (org) ")" }
+                pre.token { code { (secret) } }
+            }
+        }
+        @for o in &owned {
+            h2 { (tr(c.loc, "account-tokens")) ": " (o.name) }
+            table.tokens {
+                thead { tr { th { "id" } th { (tr(c.loc, "token-name")) } th { (tr(c.loc, "token-role")) } th { (tr(c.loc, "token-last-used")) } th {} } }
+                tbody {
+                    @for t in &o.tokens {
+                        tr {
+                            td { (t.id) } td { (t.name) } td { (t.role.as_str()) }
+                            td { (t.last_used_ms.map(crate::clock::rfc3339).unwrap_or_else(|| "—".into())) }
+                            td {
+                                @if t.revoked_ms.is_some() { (tr(c.loc, "token-revoked")) } @else {
+                                    form method="post" action={ "/account/orgs/" (o.id) "/tokens/" (t.id) "/revoke" } {
+                                        (csrf_field(c))
+                                        button type="submit" { (tr(c.loc, "token-revoke")) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            form.token method="post" action={ "/account/orgs/" (o.id) "/tokens" } {
+                (csrf_field(c))
+                label { (tr(c.loc, "token-name")) " " input type="text" name="name" maxlength="100"; }
+                " "
+                label { (tr(c.loc, "token-role")) " " select name="role" { @for r in qiantang_auth::Role::ALL { option value=(r.as_str()) { (r.as_str()) } } } }
+                " " button type="submit" { (tr(c.loc, "token-create")) }
+            }
+            p { a href={ "/api/v1/orgs/" (o.id) "/audit?format=jsonl" } { (tr(c.loc, "account-audit")) } }
+        }
+    };
+    let mut r = layout(c, &tr(c.loc, "account-title"), body);
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    r
+}
+
+async fn account(
+    Authed(auth): Authed,
+    State(s): State<HubState>,
+    headers: HeaderMap,
+    Query(q): Query<CommonQuery>,
+) -> Response {
+    let c = ctx(&headers, &q, auth);
+    account_page(&s, &c, None).await
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenForm {
+    csrf: Option<String>,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+}
+
+async fn account_create_token(
+    OrgOwner(org, auth): OrgOwner,
+    State(s): State<HubState>,
+    headers: HeaderMap,
+    Form(f): Form<TokenForm>,
+) -> Response {
+    let c = ctx(&headers, &CommonQuery::default(), auth);
+    if !csrf_ok(&c, f.csrf.as_deref()) {
+        return csrf_refused(&c);
+    }
+    let Some(role) = qiantang_auth::Role::parse(&f.role) else {
+        return error_page(&c, HttpError::invalid(format!("unknown role {:?}", f.role)));
+    };
+    let actor = c.auth.actor();
+    let by = c.auth.caller.user.as_ref().map(|u| u.id);
+    let res = blocking(&s, move |a| {
+        let (_, secret) = a.create_token(org, role, &f.name, by, &actor)?;
+        let name = a
+            .stores()
+            .auth
+            .get_org(org)?
+            .map(|o| o.name)
+            .unwrap_or_default();
+        Ok((name, secret))
+    })
+    .await;
+    match res {
+        Ok(created) => account_page(&s, &c, Some(created)).await,
+        Err(e) => error_page(&c, e),
+    }
+}
+
+async fn account_revoke_token(
+    OrgOwner(org, auth): OrgOwner,
+    State(s): State<HubState>,
+    headers: HeaderMap,
+    Path((_, token)): Path<(i64, i64)>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let c = ctx(&headers, &CommonQuery::default(), auth);
+    if !csrf_ok(&c, f.csrf.as_deref()) {
+        return csrf_refused(&c);
+    }
+    let actor = c.auth.actor();
+    let res = blocking(&s, move |a| {
+        match a.stores().auth.get_token(token)? {
+            Some(t) if t.org == org => {}
+            _ => return Err(AppError::NotFound(format!("token {token}"))),
+        }
+        a.revoke_token(token, &actor).map(|_| ())
+    })
+    .await;
+    match res {
+        Ok(()) => Redirect::to("/account").into_response(),
+        Err(e) => error_page(&c, e),
+    }
 }

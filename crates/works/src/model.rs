@@ -33,9 +33,35 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// Which works a listing may show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkScope {
+    /// Every work (platform admins).
+    All,
+    /// Works owned by these organizations, plus published works when `published`.
+    Visible {
+        /// Organization ids.
+        orgs: Vec<i64>,
+        /// Include published works of other organizations.
+        published: bool,
+    },
+}
+
+impl WorkScope {
+    /// Whether a work of `org` with `published` falls in the scope.
+    pub fn admits(&self, org: i64, published: bool) -> bool {
+        match self {
+            WorkScope::All => true,
+            WorkScope::Visible { orgs, published: p } => orgs.contains(&org) || (*p && published),
+        }
+    }
+}
+
 /// A work ready to be stored with all its chapters (one transaction).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewWork {
+    /// Owning organization.
+    pub org: i64,
     /// Title.
     pub title: String,
     /// Author, if known.
@@ -55,6 +81,10 @@ pub struct NewWork {
 pub struct Work {
     /// Id.
     pub id: WorkId,
+    /// Owning organization.
+    pub org: i64,
+    /// Visible to audiences (published) or only to the organization.
+    pub published: bool,
     /// Title.
     pub title: String,
     /// Author.

@@ -8,8 +8,10 @@ use qiantang_kb::StoreError;
 pub trait WorkStore: Send + Sync {
     /// Stores a work with all its chapters atomically; returns its id.
     fn create_work(&self, work: &NewWork, at_ms: i64) -> Result<WorkId, StoreError>;
-    /// All works, newest first.
-    fn list_works(&self) -> Result<Vec<Work>, StoreError>;
+    /// Works in `scope`, newest first.
+    fn list_works(&self, scope: &WorkScope) -> Result<Vec<Work>, StoreError>;
+    /// Publishes or unpublishes a work; `false` when absent.
+    fn set_published(&self, id: WorkId, published: bool) -> Result<bool, StoreError>;
     /// One work.
     fn get_work(&self, id: WorkId) -> Result<Option<Work>, StoreError>;
     /// Deletes a work, its chapters and occurrences; `false` when absent.
@@ -37,6 +39,7 @@ pub trait WorkStore: Send + Sync {
     ) -> Result<Vec<StoredOccurrence>, StoreError>;
     /// Per-concept counts for a work, most frequent first; `None` when the work was never tagged.
     fn concept_counts(&self, work: WorkId) -> Result<Option<Vec<ConceptCount>>, StoreError>;
-    /// Works in which a concept occurs, most occurrences first.
-    fn concept_uses(&self, concept: &str) -> Result<Vec<ConceptUse>, StoreError>;
+    /// Works in `scope` in which a concept occurs, most occurrences first.
+    fn concept_uses(&self, concept: &str, scope: &WorkScope)
+        -> Result<Vec<ConceptUse>, StoreError>;
 }

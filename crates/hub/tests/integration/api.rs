@@ -2,56 +2,18 @@
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use http_body_util::BodyExt;
+use qiantang_auth::Role;
 use tower::ServiceExt;
 
-use crate::{corpus, fresh};
+use crate::{call, corpus, demo_org, fresh, json, multipart, token};
 use qiantang_hub::{router, HubConfig};
-
-async fn call(app: &axum::Router, req: Request<Body>) -> (StatusCode, Vec<u8>) {
-    let resp = app.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let body = resp
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    (status, body)
-}
-
-fn get(uri: &str) -> Request<Body> {
-    Request::get(uri).body(Body::empty()).unwrap()
-}
-
-fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "qiantangBOUNDARY7d93";
-    let mut body = Vec::new();
-    for (name, file, data) in fields {
-        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-        match file {
-            Some(f) => body.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
-            ),
-            None => body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
-        }
-        body.extend_from_slice(data);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-fn json(b: &[u8]) -> serde_json::Value {
-    serde_json::from_slice(b)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(b)))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upload_then_browse_through_the_api_and_pages() {
     let (dir, app) = fresh();
+    let editor = token(&app, demo_org(&app), Role::Editor);
     let r = router(app, HubConfig::new(dir.path().to_path_buf()));
+    let get = |uri: &str| crate::get_as(uri, Some(&editor));
 
     let (s, b) = call(&r, get("/healthz")).await;
     assert_eq!((s, b.as_slice()), (StatusCode::OK, &b"ok"[..]));
@@ -65,6 +27,7 @@ async fn upload_then_browse_through_the_api_and_pages() {
         &r,
         Request::post("/api/v1/works")
             .header(header::CONTENT_TYPE, ct)
+            .header(header::AUTHORIZATION, format!("Bearer {editor}"))
             .body(Body::from(body))
             .unwrap(),
     )
@@ -158,17 +121,22 @@ async fn upload_then_browse_through_the_api_and_pages() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(json(&b)["text"], "Tây Hồ");
 
-    // Errors are JSON with stable codes.
+    // Errors are JSON with stable codes; an unknown work is refused like a
+    // foreign one (nothing can be inferred from the status).
     let (s, b) = call(&r, get("/api/v1/works/999999")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(json(&b)["error"]["code"], "forbidden");
+    let (s, b) = call(&r, get("/api/v1/kb/concepts/no.such.concept")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(json(&b)["error"]["code"], "not_found");
-    let (s, _) = call(&r, get("/works/999999")).await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_uploads_are_refused_with_clear_errors() {
     let (dir, app) = fresh();
+    let editor = token(&app, demo_org(&app), Role::Editor);
+    let reviewer = token(&app, demo_org(&app), Role::Reviewer);
+    let auth = format!("Bearer {editor}");
     let mut cfg = HubConfig::new(dir.path().to_path_buf());
     cfg.max_upload_bytes = 64 * 1024;
     let r = router(app, cfg);
@@ -181,6 +149,7 @@ async fn bad_uploads_are_refused_with_clear_errors() {
         &r,
         Request::post("/api/v1/works")
             .header(header::CONTENT_TYPE, &ct)
+            .header(header::AUTHORIZATION, &auth)
             .body(Body::from(body.clone()))
             .unwrap(),
     )
@@ -197,6 +166,7 @@ async fn bad_uploads_are_refused_with_clear_errors() {
         &r,
         Request::post("/api/v1/works")
             .header(header::CONTENT_TYPE, &ct)
+            .header(header::AUTHORIZATION, &auth)
             .header(header::CONTENT_LENGTH, body.len())
             .body(Body::from(body))
             .unwrap(),
@@ -210,6 +180,7 @@ async fn bad_uploads_are_refused_with_clear_errors() {
         &r,
         Request::post("/api/v1/works")
             .header(header::CONTENT_TYPE, ct)
+            .header(header::AUTHORIZATION, format!("Bearer {editor}"))
             .body(Body::from(body))
             .unwrap(),
     )
@@ -223,6 +194,7 @@ async fn bad_uploads_are_refused_with_clear_errors() {
         &r,
         Request::post("/api/v1/works")
             .header(header::CONTENT_TYPE, ct)
+            .header(header::AUTHORIZATION, format!("Bearer {editor}"))
             .body(Body::from(body))
             .unwrap(),
     )
@@ -238,28 +210,42 @@ async fn bad_uploads_are_refused_with_clear_errors() {
         &r,
         Request::post("/api/v1/works")
             .header(header::CONTENT_TYPE, "multipart/form-data; boundary=zzz")
+            .header(header::AUTHORIZATION, &auth)
             .body(Body::from("--zzz\r\ngarbage"))
             .unwrap(),
     )
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 
-    // A concept PUT with a wrong shape → 400; with a cycle → 400.
+    // A concept PUT with a wrong shape → 400 (a reviewer may edit the KB).
     let (s, _) = call(
         &r,
         Request::put("/api/v1/kb/concepts/x")
             .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, format!("Bearer {reviewer}"))
             .body(Body::from("{}"))
             .unwrap(),
     )
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    let (s, _) = call(&r, get("/api/v1/works")).await;
+    // An editor may not change the KB directly.
+    let (s, _) = call(
+        &r,
+        Request::put("/api/v1/kb/concepts/x")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, &auth)
+            .body(Body::from("{}"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = call(&r, crate::get_as("/api/v1/works", Some(&editor))).await;
     assert_eq!(s, StatusCode::OK);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ui_language_switches_between_zh_hans_and_en() {
+    let get = |uri: &str| crate::get_as(uri, None);
     let (dir, app) = fresh();
     let r = router(app, HubConfig::new(dir.path().to_path_buf()));
     let (_, b) = call(&r, get("/")).await;

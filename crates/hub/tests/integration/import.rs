@@ -1,8 +1,9 @@
 //! Import through the application service: real novels, and bad files that
 //! must leave the store unchanged.
 
-use crate::{corpus, fresh};
+use crate::{corpus, demo_org, fresh};
 use qiantang_works::import::ImportOptions;
+use qiantang_works::model::WorkScope;
 use std::path::Path;
 
 fn blob_count(dir: &Path) -> usize {
@@ -27,6 +28,7 @@ fn blob_count(dir: &Path) -> usize {
 #[test]
 fn real_novels_import_with_the_right_chapter_counts_and_tag() {
     let (_dir, app) = fresh();
+    let org = demo_org(&app);
     for (file, title, chapters) in [
         ("novels_zh/jigong_quanzhuan.txt", "济公全传", 240),
         (
@@ -43,6 +45,7 @@ fn real_novels_import_with_the_right_chapter_counts_and_tag() {
         let bytes = std::fs::read(corpus(file)).unwrap();
         let r = app
             .import_novel(
+                org,
                 file,
                 &bytes,
                 Some(title),
@@ -67,7 +70,7 @@ fn real_novels_import_with_the_right_chapter_counts_and_tag() {
         assert_eq!(text.chars().count() as u64, m.char_count);
     }
     // 济公全传 is tagged with its core concepts.
-    let works = app.stores().works.list_works().unwrap();
+    let works = app.stores().works.list_works(&WorkScope::All).unwrap();
     let jigong = works.iter().find(|w| w.title == "济公全传").unwrap();
     let profile = app.profile(jigong.id).unwrap().unwrap();
     let found: Vec<&str> = profile.concepts.iter().map(|c| c.label.as_str()).collect();
@@ -91,9 +94,11 @@ fn real_novels_import_with_the_right_chapter_counts_and_tag() {
 #[test]
 fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
     let (dir, app) = fresh();
+    let org = demo_org(&app);
     // One good import first so "unchanged" is checked against a non-empty store.
     let good = std::fs::read(corpus("novels_zh/yushi_mingyan_28_liang_zhu_episode.txt")).unwrap();
     app.import_novel(
+        org,
         "good.txt",
         &good,
         Some("good"),
@@ -102,7 +107,7 @@ fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
         false,
     )
     .unwrap();
-    let works_before = app.stores().works.list_works().unwrap();
+    let works_before = app.stores().works.list_works(&WorkScope::All).unwrap();
     let blobs_before = blob_count(dir.path());
 
     let mut png = vec![
@@ -125,6 +130,7 @@ fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
     for (name, bytes, needle) in cases {
         let err = app
             .import_novel(
+                org,
                 name,
                 &bytes,
                 Some("x"),
@@ -140,7 +146,7 @@ fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
             "error for {name} should say {needle:?}: {err}"
         );
         assert_eq!(
-            app.stores().works.list_works().unwrap(),
+            app.stores().works.list_works(&WorkScope::All).unwrap(),
             works_before,
             "{name} changed the works"
         );
@@ -153,6 +159,7 @@ fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
     // An invalid heading pattern is refused too.
     let err = app
         .import_novel(
+            org,
             "good.txt",
             &good,
             None,
@@ -165,15 +172,20 @@ fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("good.txt"), "{err}");
-    assert_eq!(app.stores().works.list_works().unwrap(), works_before);
+    assert_eq!(
+        app.stores().works.list_works(&WorkScope::All).unwrap(),
+        works_before
+    );
 }
 
 #[test]
 fn dry_run_lists_chapters_and_writes_nothing() {
     let (dir, app) = fresh();
+    let org = demo_org(&app);
     let bytes = std::fs::read(corpus("novels_zh/jigong_quanzhuan.txt")).unwrap();
     let r = app
         .import_novel(
+            org,
             "jigong.txt",
             &bytes,
             None,
@@ -185,16 +197,23 @@ fn dry_run_lists_chapters_and_writes_nothing() {
     assert_eq!(r.work, None);
     assert_eq!(r.chapters.len(), 240);
     assert!(r.chapters[0].1.starts_with("第一回"));
-    assert!(app.stores().works.list_works().unwrap().is_empty());
+    assert!(app
+        .stores()
+        .works
+        .list_works(&WorkScope::All)
+        .unwrap()
+        .is_empty());
     assert_eq!(blob_count(dir.path()), 0);
 }
 
 #[test]
 fn epub_imports_with_nav_titles() {
     let (_dir, app) = fresh();
+    let org = demo_org(&app);
     let bytes = std::fs::read(corpus("samples/epub/alice.epub")).unwrap();
     let r = app
         .import_novel(
+            org,
             "alice.epub",
             &bytes,
             None,
@@ -209,9 +228,10 @@ fn epub_imports_with_nav_titles() {
         "samples/epub-broken/ocf-zip-unreadable-no-end-header-fatal.epub",
     ))
     .unwrap();
-    let before = app.stores().works.list_works().unwrap();
+    let before = app.stores().works.list_works(&WorkScope::All).unwrap();
     assert!(app
         .import_novel(
+            org,
             "broken.epub",
             &broken,
             None,
@@ -220,5 +240,8 @@ fn epub_imports_with_nav_titles() {
             false
         )
         .is_err());
-    assert_eq!(app.stores().works.list_works().unwrap(), before);
+    assert_eq!(
+        app.stores().works.list_works(&WorkScope::All).unwrap(),
+        before
+    );
 }

@@ -60,7 +60,7 @@ fn route_tables_match_the_router_source() {
     let mut api: Vec<(String, String)> = routes_in_source(include_str!("../../src/api.rs"));
     let mut listed: Vec<(String, String)> = ROUTES
         .iter()
-        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
         .collect();
     api.sort();
     listed.sort();
@@ -68,7 +68,7 @@ fn route_tables_match_the_router_source() {
     let mut pages = routes_in_source(include_str!("../../src/web.rs"));
     let mut listed: Vec<(String, String)> = PAGE_ROUTES
         .iter()
-        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
         .collect();
     pages.sort();
     listed.sort();
@@ -79,7 +79,7 @@ fn route_tables_match_the_router_source() {
 fn every_api_route_is_documented_in_openapi() {
     let doc: serde_json::Value = serde_json::from_str(OPENAPI_JSON).unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for (m, p) in ROUTES {
+    for (m, p, _) in ROUTES {
         let op = &doc["paths"][format!("/api/v1{p}")][m.to_lowercase()];
         assert!(op.is_object(), "{m} /api/v1{p} missing from openapi.json");
         assert!(op["summary"].is_string(), "{m} {p} lacks a summary");
@@ -103,8 +103,8 @@ async fn every_listed_route_exists() {
     let r = router(app, HubConfig::new(dir.path().to_path_buf()));
     let all = ROUTES
         .iter()
-        .map(|(m, p)| (*m, format!("/api/v1{p}")))
-        .chain(PAGE_ROUTES.iter().map(|(m, p)| (*m, p.to_string())));
+        .map(|(m, p, _)| (*m, format!("/api/v1{p}")))
+        .chain(PAGE_ROUTES.iter().map(|(m, p, _)| (*m, p.to_string())));
     for (m, p) in all {
         let uri = p
             .replace("{id}", "1")

@@ -1,0 +1,327 @@
+//! Application services for organizations, accounts, tokens, sessions and
+//! the audit log.
+
+use qiantang_auth::secret::{self, secret_hash};
+use qiantang_auth::{ApiToken, AuditEntry, Org, OrgId, Role, Session, User};
+
+use crate::app::{App, AppError};
+use crate::clock;
+
+/// Name of the organization created on first start.
+pub const DEFAULT_ORG: &str = "demo";
+/// E-mail of the administrator created on first `serve`.
+pub const FIRST_ADMIN: &str = "admin@localhost";
+
+/// Who did something, for the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    /// `user:ID:email`, `token:ID`, `cli`, `system`, `anonymous`.
+    pub name: String,
+    /// Client IP, if known.
+    pub ip: Option<String>,
+}
+
+impl Actor {
+    /// The command line (a local operator).
+    pub fn cli() -> Self {
+        Actor {
+            name: "cli".into(),
+            ip: None,
+        }
+    }
+}
+
+/// A new login session: the cookie secret (never stored) and its CSRF token.
+#[derive(Debug)]
+pub struct NewSession {
+    /// Cookie value.
+    pub secret: String,
+    /// CSRF token for forms.
+    pub csrf: String,
+    /// The user.
+    pub user: User,
+}
+
+fn check_name(name: &str) -> Result<String, AppError> {
+    let n = name.trim();
+    if n.is_empty() || n.chars().count() > 100 || n.chars().any(char::is_control) {
+        return Err(AppError::Invalid(
+            "an organization name needs 1–100 printable characters".into(),
+        ));
+    }
+    Ok(n.to_string())
+}
+
+fn check_email(email: &str) -> Result<String, AppError> {
+    let e = email.trim().to_lowercase();
+    let ok = e.len() <= 254
+        && e.split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && !d.is_empty() && !d.contains('@'))
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(e)
+    } else {
+        Err(AppError::Invalid(format!(
+            "{email:?} is not an e-mail address"
+        )))
+    }
+}
+
+fn crypto(e: secret::SecretError) -> AppError {
+    match e {
+        secret::SecretError::WeakPassword(m) => AppError::Invalid(m),
+        e => AppError::Invalid(e.to_string()),
+    }
+}
+
+impl App {
+    /// Appends to the audit log; failures are logged, never hidden from the operator.
+    pub fn audit(
+        &self,
+        org: Option<OrgId>,
+        actor: &Actor,
+        action: &str,
+        object: &str,
+        detail: serde_json::Value,
+    ) {
+        let e = AuditEntry {
+            id: 0,
+            at_ms: clock::now_ms(),
+            org,
+            actor: actor.name.clone(),
+            action: action.into(),
+            object: object.into(),
+            detail: detail.to_string(),
+            ip: actor.ip.clone(),
+        };
+        if let Err(err) = self.stores().auth.append_audit(&e) {
+            tracing::error!(error = %err, action, "could not append to the audit log");
+        }
+    }
+
+    /// An organization by name.
+    pub fn org_named(&self, name: &str) -> Result<Org, AppError> {
+        self.stores()
+            .auth
+            .org_by_name(name.trim())?
+            .ok_or_else(|| AppError::NotFound(format!("organization {name:?}")))
+    }
+
+    /// Creates an organization.
+    pub fn create_org(&self, name: &str, actor: &Actor) -> Result<Org, AppError> {
+        let name = check_name(name)?;
+        let org = self.stores().auth.create_org(&name, clock::now_ms())?;
+        self.audit(
+            Some(org.id),
+            actor,
+            "org_created",
+            &format!("org:{}", org.id),
+            serde_json::json!({"name": name}),
+        );
+        Ok(org)
+    }
+
+    /// Creates a user with a random one-time password (returned once, never
+    /// stored in clear), optionally a member of `org` with `role`.
+    pub fn create_user(
+        &self,
+        email: &str,
+        membership: Option<(OrgId, Role)>,
+        is_admin: bool,
+        actor: &Actor,
+    ) -> Result<(User, String), AppError> {
+        let email = check_email(email)?;
+        let password = secret::new_password().map_err(crypto)?;
+        let hash = secret::hash_password(&password).map_err(crypto)?;
+        let user = self
+            .stores()
+            .auth
+            .create_user(&email, &hash, is_admin, clock::now_ms())?;
+        self.audit(
+            membership.map(|m| m.0),
+            actor,
+            "user_created",
+            &format!("user:{}", user.id),
+            serde_json::json!({"email": email, "admin": is_admin}),
+        );
+        if let Some((org, role)) = membership {
+            self.set_role(org, user.id, role, actor)?;
+        }
+        Ok((user, password))
+    }
+
+    /// Sets a user's role in an organization.
+    pub fn set_role(
+        &self,
+        org: OrgId,
+        user: i64,
+        role: Role,
+        actor: &Actor,
+    ) -> Result<(), AppError> {
+        self.stores().auth.set_membership(org, user, role)?;
+        self.audit(
+            Some(org),
+            actor,
+            "role_changed",
+            &format!("user:{user}"),
+            serde_json::json!({"role": role.as_str()}),
+        );
+        Ok(())
+    }
+
+    /// Sets a user's password (ends their sessions).
+    pub fn set_password(&self, user: i64, password: &str) -> Result<(), AppError> {
+        let hash = secret::hash_password(password).map_err(crypto)?;
+        self.stores().auth.set_password(user, &hash)?;
+        Ok(())
+    }
+
+    /// On a hub without users: creates the first administrator (owner of the
+    /// default organization) and returns its e-mail and one-time password.
+    pub fn ensure_first_admin(&self) -> Result<Option<(String, String)>, AppError> {
+        if self.stores().auth.count_users()? > 0 {
+            return Ok(None);
+        }
+        let org = match self.stores().auth.org_by_name(DEFAULT_ORG)? {
+            Some(o) => o,
+            None => self.create_org(
+                DEFAULT_ORG,
+                &Actor {
+                    name: "system".into(),
+                    ip: None,
+                },
+            )?,
+        };
+        let (user, password) = self.create_user(
+            FIRST_ADMIN,
+            Some((org.id, Role::Owner)),
+            true,
+            &Actor {
+                name: "system".into(),
+                ip: None,
+            },
+        )?;
+        Ok(Some((user.email, password)))
+    }
+
+    /// Creates an API token; returns the record and the secret (shown once).
+    pub fn create_token(
+        &self,
+        org: OrgId,
+        role: Role,
+        name: &str,
+        created_by: Option<i64>,
+        actor: &Actor,
+    ) -> Result<(ApiToken, String), AppError> {
+        let name = name.trim();
+        if name.chars().count() > 100 {
+            return Err(AppError::Invalid(
+                "a token name may have at most 100 characters".into(),
+            ));
+        }
+        let secret = secret::new_api_token().map_err(crypto)?;
+        let t = self.stores().auth.create_token(
+            org,
+            role,
+            name,
+            &secret_hash(&secret),
+            created_by,
+            clock::now_ms(),
+        )?;
+        self.audit(
+            Some(org),
+            actor,
+            "token_created",
+            &format!("token:{}", t.id),
+            serde_json::json!({"role": role.as_str(), "name": name}),
+        );
+        Ok((t, secret))
+    }
+
+    /// Revokes a token at once.
+    pub fn revoke_token(&self, id: i64, actor: &Actor) -> Result<ApiToken, AppError> {
+        let t = self
+            .stores()
+            .auth
+            .get_token(id)?
+            .ok_or_else(|| AppError::NotFound(format!("token {id}")))?;
+        if !self.stores().auth.revoke_token(id, clock::now_ms())? {
+            return Err(AppError::Invalid(format!("token {id} is already revoked")));
+        }
+        self.audit(
+            Some(t.org),
+            actor,
+            "token_revoked",
+            &format!("token:{id}"),
+            serde_json::json!({}),
+        );
+        Ok(t)
+    }
+
+    /// Checks a password login; on success creates a session of `ttl_ms`.
+    /// Every failure gives the same message (no user enumeration) and costs one Argon2 verification.
+    pub fn login(
+        &self,
+        email: &str,
+        password: &str,
+        ttl_ms: i64,
+        ip: Option<String>,
+    ) -> Result<NewSession, AppError> {
+        let found = self.stores().auth.user_by_email(email)?;
+        let (user, hash) = match found {
+            Some((u, h)) => (Some(u), h),
+            None => (None, secret::dummy_hash().to_string()),
+        };
+        let ok = secret::verify_password(password, &hash);
+        let actor = Actor {
+            name: user
+                .as_ref()
+                .map(|u| format!("user:{}:{}", u.id, u.email))
+                .unwrap_or_else(|| "anonymous".into()),
+            ip: ip.clone(),
+        };
+        let Some(user) = user.filter(|_| ok) else {
+            self.audit(
+                None,
+                &actor,
+                "login_failed",
+                "session",
+                serde_json::json!({"email": email.trim().to_lowercase()}),
+            );
+            return Err(AppError::Unauthorized("wrong e-mail or password".into()));
+        };
+        let secret_value = secret::random_token(32).map_err(crypto)?;
+        let csrf = secret::random_token(24).map_err(crypto)?;
+        let now = clock::now_ms();
+        self.stores().auth.create_session(
+            &secret_hash(&secret_value),
+            &Session {
+                user: user.id,
+                csrf: csrf.clone(),
+                created_ms: now,
+                expires_ms: now + ttl_ms,
+            },
+        )?;
+        self.audit(
+            None,
+            &actor,
+            "login",
+            &format!("user:{}", user.id),
+            serde_json::json!({}),
+        );
+        Ok(NewSession {
+            secret: secret_value,
+            csrf,
+            user,
+        })
+    }
+
+    /// Ends a session.
+    pub fn logout(&self, session_secret: &str, actor: &Actor) -> Result<(), AppError> {
+        self.stores()
+            .auth
+            .delete_session(&secret_hash(session_secret))?;
+        self.audit(None, actor, "logout", "session", serde_json::json!({}));
+        Ok(())
+    }
+}

@@ -1,0 +1,567 @@
+//! Authentication and authorization for every request, in one place.
+//!
+//! [`resolve_caller`] (a middleware on the whole router) turns the request's
+//! credentials into a [`Caller`]: an `Authorization: Bearer` API token, or the
+//! `qt_session` cookie of a logged-in user, or nobody. A bad or revoked token
+//! is refused at once with 401. It also applies the request-rate limits.
+//! Handlers then state what they need with typed extractors — [`Authed`],
+//! [`ReadableWork`], [`WritableWork`], [`ImportTarget`], [`KbReviewer`], [`OrgOwner`],
+//! [`KbAdmin`], [`PlatformAdmin`] — which consult [`qiantang_auth::policy`].
+//! No handler checks roles ad hoc.
+
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use qiantang_auth::policy::{Action, Caller};
+use qiantang_auth::secret::secret_hash;
+use qiantang_works::model::{Work, WorkScope};
+
+use crate::app::AppError;
+use crate::{clock, HttpError, HubState};
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "qt_session";
+/// Name of the CSRF double-submit cookie (OWASP CSRF cheat sheet, "double submit cookie").
+pub const CSRF_COOKIE: &str = "qt_csrf";
+
+/// Request-rate limiters (GCRA, `governor`), keyed by client IP or token id.
+pub struct Limits {
+    login: DefaultKeyedRateLimiter<String>,
+    api: DefaultKeyedRateLimiter<String>,
+}
+
+impl Limits {
+    /// `login_per_minute` login attempts per IP; `api_per_minute` API requests per token or IP.
+    pub fn new(login_per_minute: u32, api_per_minute: u32) -> Self {
+        let q = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
+        Self {
+            login: RateLimiter::keyed(q(login_per_minute)),
+            api: RateLimiter::keyed(q(api_per_minute)),
+        }
+    }
+
+    /// Takes one login attempt for `ip`; `Err(retry_after_secs)` when over the limit.
+    pub fn login(&self, ip: &str) -> Result<(), u64> {
+        check(&self.login, ip)
+    }
+
+    fn api(&self, key: &str) -> Result<(), u64> {
+        check(&self.api, key)
+    }
+}
+
+fn check(l: &DefaultKeyedRateLimiter<String>, key: &str) -> Result<(), u64> {
+    l.check_key(&key.to_string()).map_err(|not_until| {
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(
+            &governor::clock::DefaultClock::default(),
+        ));
+        wait.as_secs().max(1)
+    })
+}
+
+/// Per-request authentication result, stored in request extensions.
+#[derive(Clone)]
+pub struct RequestAuth {
+    /// The caller.
+    pub caller: Arc<Caller>,
+    /// The session's CSRF token (logged-in users), used in forms.
+    pub session_csrf: Option<String>,
+    /// Client IP, when known.
+    pub ip: Option<String>,
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Reads a cookie by name.
+pub fn get_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    cookie(headers, name)
+}
+
+fn too_many(retry: u64) -> Response {
+    let mut r = HttpError {
+        status: StatusCode::TOO_MANY_REQUESTS,
+        code: "rate_limited",
+        message: format!("too many requests; retry in {retry} s"),
+    }
+    .into_response();
+    if let Ok(v) = HeaderValue::from_str(&retry.to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
+}
+
+fn unauthorized(msg: &str) -> Response {
+    let mut r = HttpError {
+        status: StatusCode::UNAUTHORIZED,
+        code: "unauthorized",
+        message: msg.into(),
+    }
+    .into_response();
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"qiantang\""),
+    );
+    r
+}
+
+/// Middleware: resolves the caller and applies rate limits.
+pub async fn resolve_caller(State(s): State<HubState>, mut req: Request, next: Next) -> Response {
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    let is_api = req.uri().path().starts_with("/api/");
+    let headers = req.headers().clone();
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_string());
+    let session_cookie = cookie(&headers, SESSION_COOKIE).map(str::to_string);
+    let app = s.app.clone();
+    let now = clock::now_ms();
+    let resolved = tokio::task::spawn_blocking(
+        move || -> Result<Result<(Caller, Option<String>), &'static str>, AppError> {
+            let st = app.stores();
+            if let Some(b) = bearer {
+                let Some(secret) = b
+                    .strip_prefix("Bearer ")
+                    .or_else(|| b.strip_prefix("bearer "))
+                else {
+                    return Ok(Err("Authorization must be `Bearer TOKEN`"));
+                };
+                let Some(token) = st.auth.token_by_hash(&secret_hash(secret.trim()))? else {
+                    return Ok(Err("unknown API token"));
+                };
+                if token.revoked_ms.is_some() {
+                    return Ok(Err("this API token was revoked"));
+                }
+                if token.last_used_ms.is_none_or(|t| now - t > 60_000) {
+                    st.auth.touch_token(token.id, now)?;
+                }
+                let roles = vec![(token.org, token.role)];
+                return Ok(Ok((
+                    Caller {
+                        user: None,
+                        token: Some(token),
+                        roles,
+                    },
+                    None,
+                )));
+            }
+            if let Some(c) = session_cookie {
+                if let Some(sess) = st.auth.session_by_hash(&secret_hash(&c), now)? {
+                    if let Some(user) = st.auth.get_user(sess.user)? {
+                        let roles = st
+                            .auth
+                            .memberships(user.id)?
+                            .into_iter()
+                            .map(|(o, r)| (o.id, r))
+                            .collect();
+                        return Ok(Ok((
+                            Caller {
+                                user: Some(user),
+                                token: None,
+                                roles,
+                            },
+                            Some(sess.csrf),
+                        )));
+                    }
+                }
+            }
+            Ok(Ok((Caller::anonymous(), None)))
+        },
+    )
+    .await;
+    let (caller, csrf) = match resolved {
+        Ok(Ok(Ok(c))) => c,
+        Ok(Ok(Err(msg))) => return unauthorized(msg),
+        Ok(Err(e)) => return HttpError::from(e).into_response(),
+        Err(_) => return HttpError::internal().into_response(),
+    };
+    if is_api {
+        let key = match &caller.token {
+            Some(t) => format!("token:{}", t.id),
+            None => format!("ip:{}", ip.as_deref().unwrap_or("unknown")),
+        };
+        if let Err(retry) = s.limits.api(&key) {
+            return too_many(retry);
+        }
+    }
+    req.extensions_mut().insert(RequestAuth {
+        caller: Arc::new(caller),
+        session_csrf: csrf,
+        ip,
+    });
+    next.run(req).await
+}
+
+/// Why an extractor refused: 401 when nobody is logged in, 403 otherwise.
+/// Pages redirect anonymous visitors to the login page instead of 401.
+pub struct Refusal {
+    status: StatusCode,
+    message: String,
+    page_login: Option<String>,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        if let Some(next) = self.page_login {
+            return Redirect::to(&format!("/login?next={}", urlencode(&next))).into_response();
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            return unauthorized(&self.message);
+        }
+        HttpError {
+            status: self.status,
+            code: if self.status == StatusCode::FORBIDDEN {
+                "forbidden"
+            } else {
+                "internal"
+            },
+            message: self.message,
+        }
+        .into_response()
+    }
+}
+
+/// Percent-encodes a path for a query value.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn refuse(parts: &Parts, caller: &Caller, what: &str) -> Refusal {
+    // Nested routers see a path without `/api/v1`; the original URI has it.
+    let uri = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map(|o| o.0.clone())
+        .unwrap_or_else(|| parts.uri.clone());
+    let is_page = !uri.path().starts_with("/api/");
+    if !caller.is_authenticated() {
+        Refusal {
+            status: StatusCode::UNAUTHORIZED,
+            message: format!("log in or send an API token to {what}"),
+            page_login: if is_page && parts.method == axum::http::Method::GET {
+                Some(
+                    uri.path_and_query()
+                        .map(|p| p.as_str())
+                        .unwrap_or("/")
+                        .to_string(),
+                )
+            } else {
+                None
+            },
+        }
+    } else {
+        Refusal {
+            status: StatusCode::FORBIDDEN,
+            message: format!("your role does not allow you to {what}"),
+            page_login: None,
+        }
+    }
+}
+
+fn request_auth(parts: &Parts) -> RequestAuth {
+    parts
+        .extensions
+        .get::<RequestAuth>()
+        .cloned()
+        .unwrap_or(RequestAuth {
+            caller: Arc::new(Caller::anonymous()),
+            session_csrf: None,
+            ip: None,
+        })
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestAuth {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(request_auth(parts))
+    }
+}
+
+/// Any authenticated caller (user or token).
+pub struct Authed(pub RequestAuth);
+
+impl<S: Send + Sync> FromRequestParts<S> for Authed {
+    type Rejection = Refusal;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let a = request_auth(parts);
+        if a.caller.is_authenticated() {
+            Ok(Authed(a))
+        } else {
+            Err(refuse(parts, &a.caller, "do this"))
+        }
+    }
+}
+
+macro_rules! action_extractor {
+    ($(#[$doc:meta])* $name:ident, $action:expr, $what:literal) => {
+        $(#[$doc])*
+        pub struct $name(pub RequestAuth);
+
+        impl<S: Send + Sync> FromRequestParts<S> for $name {
+            type Rejection = Refusal;
+            async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+                let a = request_auth(parts);
+                if a.caller.can($action) {
+                    Ok($name(a))
+                } else {
+                    Err(refuse(parts, &a.caller, $what))
+                }
+            }
+        }
+    };
+}
+
+action_extractor!(
+    /// May apply KB edits directly (reviewer or admin).
+    KbReviewer, Action::ApproveConcept, "approve knowledge-base edits");
+action_extractor!(
+    /// May delete concepts and import KB files (admin).
+    KbAdmin, Action::AdministerKb, "administer the knowledge base");
+action_extractor!(
+    /// Platform admin.
+    PlatformAdmin, Action::Administer, "administer the platform");
+
+async fn load_work(
+    parts: &mut Parts,
+    s: &HubState,
+) -> Result<(RequestAuth, Option<Work>), Refusal> {
+    let a = request_auth(parts);
+    let Path(params): Path<Vec<(String, String)>> = Path::from_request_parts(parts, s)
+        .await
+        .map_err(|_| Refusal {
+            status: StatusCode::BAD_REQUEST,
+            message: "bad path".into(),
+            page_login: None,
+        })?;
+    let id = params
+        .iter()
+        .find(|(k, _)| k == "id")
+        .and_then(|(_, v)| v.parse::<i64>().ok());
+    let Some(id) = id else {
+        return Ok((a, None));
+    };
+    let app = s.app.clone();
+    let work = tokio::task::spawn_blocking(move || app.stores().works.get_work(id))
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .flatten();
+    Ok((a, work))
+}
+
+/// A work the caller may read (published, or owned by one of the caller's organizations).
+/// Unknown and inaccessible works are refused alike (401/403), so nothing can be inferred.
+pub struct ReadableWork(pub Work, pub RequestAuth);
+
+impl FromRequestParts<HubState> for ReadableWork {
+    type Rejection = Refusal;
+    async fn from_request_parts(parts: &mut Parts, s: &HubState) -> Result<Self, Self::Rejection> {
+        let (a, work) = load_work(parts, s).await?;
+        match work {
+            Some(w)
+                if a.caller.can(Action::ReadWork {
+                    org: w.org,
+                    published: w.published,
+                }) =>
+            {
+                Ok(ReadableWork(w, a))
+            }
+            _ => Err(refuse(parts, &a.caller, "read this work")),
+        }
+    }
+}
+
+/// A work the caller may change (owner/editor of its organization, or admin).
+pub struct WritableWork(pub Work, pub RequestAuth);
+
+impl FromRequestParts<HubState> for WritableWork {
+    type Rejection = Refusal;
+    async fn from_request_parts(parts: &mut Parts, s: &HubState) -> Result<Self, Self::Rejection> {
+        let (a, work) = load_work(parts, s).await?;
+        match work {
+            Some(w) if a.caller.can(Action::WriteWork { org: w.org }) => Ok(WritableWork(w, a)),
+            _ => Err(refuse(parts, &a.caller, "change this work")),
+        }
+    }
+}
+
+/// The works a caller may list.
+pub fn scope_of(caller: &Caller) -> WorkScope {
+    if caller.is_admin() {
+        WorkScope::All
+    } else {
+        WorkScope::Visible {
+            orgs: caller.orgs(),
+            published: true,
+        }
+    }
+}
+
+/// The access rule a route declares (checked by its extractors; the route
+/// tables [`crate::api::ROUTES`] and [`crate::web::PAGE_ROUTES`] list one per
+/// route, and the test suite verifies each against real requests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// Anyone, also anonymous (published content, the KB, static files, login).
+    Public,
+    /// Any logged-in user or token.
+    Authenticated,
+    /// A work the caller may read (published or own organization).
+    WorkRead,
+    /// A work the caller may change (owner/editor of its organization).
+    WorkWrite,
+    /// Owner/editor of the target organization (imports).
+    OrgWrite,
+    /// Change the KB directly: reviewer of any organization, or admin ([`KbReviewer`]).
+    KbEdit,
+    /// KB administration (admin).
+    KbAdmin,
+    /// Owner of the organization in the path (members, tokens, audit).
+    OrgOwner,
+    /// Platform admin.
+    Admin,
+}
+
+/// Owner of the organization named by the `{org}` path segment (id), or admin.
+pub struct OrgOwner(pub qiantang_auth::OrgId, pub RequestAuth);
+
+impl FromRequestParts<HubState> for OrgOwner {
+    type Rejection = Refusal;
+    async fn from_request_parts(parts: &mut Parts, s: &HubState) -> Result<Self, Self::Rejection> {
+        let a = request_auth(parts);
+        let Path(params): Path<Vec<(String, String)>> = Path::from_request_parts(parts, s)
+            .await
+            .map_err(|_| Refusal {
+                status: StatusCode::BAD_REQUEST,
+                message: "bad path".into(),
+                page_login: None,
+            })?;
+        let org = params
+            .iter()
+            .find(|(k, _)| k == "org")
+            .and_then(|(_, v)| v.parse::<i64>().ok());
+        match org {
+            Some(o) if a.caller.can(Action::ManageOrg { org: o }) => Ok(OrgOwner(o, a)),
+            _ => Err(refuse(parts, &a.caller, "manage this organization")),
+        }
+    }
+}
+
+impl RequestAuth {
+    /// The audit actor of this request.
+    pub fn actor(&self) -> crate::app_auth::Actor {
+        crate::app_auth::Actor {
+            name: self.caller.actor(),
+            ip: self.ip.clone(),
+        }
+    }
+
+    /// The organization an import goes to: `requested` (by name) or, when
+    /// absent, the caller's only organization where they may write.
+    /// Errors: 403 when the caller may not write there, 400 when ambiguous.
+    pub fn target_org(
+        &self,
+        app: &crate::app::App,
+        requested: Option<&str>,
+    ) -> Result<qiantang_auth::OrgId, HttpError> {
+        let forbidden = || HttpError {
+            status: StatusCode::FORBIDDEN,
+            code: "forbidden",
+            message: "your role does not allow importing works into that organization".into(),
+        };
+        if let Some(name) = requested.map(str::trim).filter(|n| !n.is_empty()) {
+            let org = app.org_named(name).map_err(|_| forbidden())?;
+            return if self.caller.can(Action::WriteWork { org: org.id }) {
+                Ok(org.id)
+            } else {
+                Err(forbidden())
+            };
+        }
+        let writable: Vec<_> = self
+            .caller
+            .roles
+            .iter()
+            .filter(|(o, _)| self.caller.can(Action::WriteWork { org: *o }))
+            .map(|(o, _)| *o)
+            .collect();
+        match writable.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(forbidden()),
+            _ => Err(HttpError::invalid(
+                "you belong to several organizations: say which one with `org`",
+            )),
+        }
+    }
+}
+
+/// Admission of an upload, checked before the body is read: with `?org=NAME`
+/// the caller must be owner/editor there (or admin); without it, somewhere.
+/// The body's `org` field is checked again by [`RequestAuth::target_org`].
+/// Refusals: 401 anonymous, 403 otherwise.
+pub struct ImportTarget(pub Option<qiantang_auth::OrgId>, pub RequestAuth);
+
+impl FromRequestParts<HubState> for ImportTarget {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, s: &HubState) -> Result<Self, Self::Rejection> {
+        let a = request_auth(parts);
+        if !a.caller.is_authenticated() {
+            return Err(refuse(parts, &a.caller, "import works").into_response());
+        }
+        #[derive(serde::Deserialize)]
+        struct OrgParam {
+            org: Option<String>,
+        }
+        let org = axum::extract::Query::<OrgParam>::try_from_uri(&parts.uri)
+            .ok()
+            .and_then(|q| q.0.org)
+            .filter(|o| !o.trim().is_empty());
+        let Some(org) = org else {
+            let any = a.caller.is_admin()
+                || a.caller
+                    .roles
+                    .iter()
+                    .any(|(o, _)| a.caller.can(Action::WriteWork { org: *o }));
+            return if any {
+                Ok(ImportTarget(None, a))
+            } else {
+                Err(refuse(parts, &a.caller, "import works").into_response())
+            };
+        };
+        let app = s.app.clone();
+        let a2 = a.clone();
+        let res = tokio::task::spawn_blocking(move || a2.target_org(&app, Some(&org)))
+            .await
+            .map_err(|_| HttpError::internal().into_response())?;
+        match res {
+            Ok(o) => Ok(ImportTarget(Some(o), a)),
+            Err(e) => Err(e.into_response()),
+        }
+    }
+}

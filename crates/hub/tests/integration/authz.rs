@@ -1,0 +1,499 @@
+//! Tenant isolation and authorization, for every route in the route tables:
+//! no credentials, a token of another organization, and a role too weak are
+//! all refused (401/403) without leaking data; revoked tokens stop at once;
+//! login brute force is throttled.
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use qiantang_auth::Role;
+use qiantang_hub::app::App;
+use qiantang_hub::app_auth::Actor;
+use qiantang_hub::auth::Policy;
+use qiantang_hub::{router, HubConfig};
+use qiantang_works::import::ImportOptions;
+use qiantang_works::model::WorkScope;
+
+use crate::{call, get_as, json, token};
+
+/// A private title that must never appear in a refusal.
+const SECRET_TITLE: &str = "机密样书甲";
+const OTHER_SECRET: &str = "机密样书乙";
+
+struct World {
+    _dir: tempfile::TempDir,
+    router: axum::Router,
+    app: std::sync::Arc<App>,
+    a: i64,
+    b: i64,
+    work_a: i64,
+    work_b: i64,
+    a_owner: String,
+    a_editor: String,
+    a_viewer: String,
+    a_viewer_id: i64,
+    b_owner: String,
+}
+
+fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(dir.path()).unwrap();
+    let a = app.create_org("alpha", &Actor::cli()).unwrap().id;
+    let b = app.create_org("beta", &Actor::cli()).unwrap().id;
+    let text = std::fs::read(crate::corpus(
+        "novels_zh/yushi_mingyan_28_liang_zhu_episode.txt",
+    ))
+    .unwrap();
+    let imp = |org, title| {
+        app.import_novel(
+            org,
+            "x.txt",
+            &text,
+            Some(title),
+            None,
+            &ImportOptions::default(),
+            false,
+        )
+        .unwrap()
+        .work
+        .unwrap()
+    };
+    let work_a = imp(a, SECRET_TITLE);
+    let work_b = imp(b, OTHER_SECRET);
+    let (t, viewer) = app
+        .create_token(a, Role::Viewer, "v", None, &Actor::cli())
+        .unwrap();
+    let mut cfg = HubConfig::new(dir.path().to_path_buf());
+    cfg.api_per_minute = 100_000;
+    World {
+        router: router(app.clone(), cfg),
+        a_owner: token(&app, a, Role::Owner),
+        a_editor: token(&app, a, Role::Editor),
+        a_viewer: viewer,
+        a_viewer_id: t.id,
+        b_owner: token(&app, b, Role::Owner),
+        app,
+        _dir: dir,
+        a,
+        b,
+        work_a,
+        work_b,
+    }
+}
+
+fn request(method: &str, uri: &str, bearer: Option<&str>) -> Request<Body> {
+    let mut b = Request::builder()
+        .method(Method::from_bytes(method.as_bytes()).unwrap())
+        .uri(uri);
+    if let Some(t) = bearer {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    let body = match method {
+        "PUT" | "POST" if uri.contains("/members") => {
+            r#"{"email":"nobody@example.com","role":"viewer"}"#
+        }
+        "POST" if uri.contains("/tokens") => r#"{"role":"viewer"}"#,
+        "POST" if uri.ends_with("/publish") => r#"{"published":true}"#,
+        "POST" if uri.ends_with("/orgs") => r#"{"name":"gamma"}"#,
+        _ => "",
+    };
+    if !body.is_empty() {
+        b = b.header(header::CONTENT_TYPE, "application/json");
+    }
+    b.body(Body::from(body)).unwrap()
+}
+
+fn all_routes() -> Vec<(&'static str, String, Policy)> {
+    qiantang_hub::api::ROUTES
+        .iter()
+        .map(|(m, p, pol)| (*m, format!("/api/v1{p}"), *pol))
+        .chain(
+            qiantang_hub::web::PAGE_ROUTES
+                .iter()
+                .map(|(m, p, pol)| (*m, p.to_string(), *pol)),
+        )
+        .collect()
+}
+
+fn fill(path: &str, w: &World) -> String {
+    path.replace("{id}", &w.work_a.to_string())
+        .replace("{number}", "1")
+        .replace("{org}", &w.a.to_string())
+        .replace("{token}", &w.a_viewer_id.to_string())
+        .replace("{tag}", "en")
+}
+
+fn refused(status: StatusCode) -> bool {
+    status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN
+}
+
+fn assert_no_leak(body: &[u8], what: &str) {
+    let text = String::from_utf8_lossy(body);
+    assert!(
+        !text.contains(SECRET_TITLE),
+        "{what}: refusal leaks the private title"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_refuses_anonymous_foreign_and_weak_callers() {
+    let w = world();
+    let mut checked = 0;
+    for (method, path, policy) in all_routes() {
+        let mut uri = fill(&path, &w);
+        // An upload aimed at organization A.
+        if policy == Policy::OrgWrite {
+            uri.push_str("?org=alpha");
+        }
+        let what = format!("{method} {path} ({policy:?})");
+        // 1. No credentials.
+        let (s, b) = call(&w.router, request(method, &uri, None)).await;
+        if policy == Policy::Public {
+            assert!(!refused(s), "{what}: public route refused anonymous ({s})");
+        } else {
+            let login_redirect =
+                s == StatusCode::SEE_OTHER && method == "GET" && !path.starts_with("/api/");
+            assert!(refused(s) || login_redirect, "{what}: anonymous got {s}");
+            assert_no_leak(&b, &what);
+        }
+        // 2. A token of another organization (owner of B).
+        let (s, b) = call(&w.router, request(method, &uri, Some(&w.b_owner))).await;
+        match policy {
+            Policy::WorkRead
+            | Policy::WorkWrite
+            | Policy::OrgWrite
+            | Policy::OrgOwner
+            | Policy::KbEdit
+            | Policy::KbAdmin
+            | Policy::Admin => {
+                assert!(refused(s), "{what}: B's owner token got {s}");
+                assert_no_leak(&b, &what);
+            }
+            Policy::Public | Policy::Authenticated => {
+                assert!(!refused(s), "{what}: B's token refused ({s})")
+            }
+        }
+        // 3. A role too weak (viewer of A).
+        let (s, b) = call(&w.router, request(method, &uri, Some(&w.a_viewer))).await;
+        match policy {
+            Policy::WorkWrite
+            | Policy::OrgWrite
+            | Policy::OrgOwner
+            | Policy::KbEdit
+            | Policy::KbAdmin
+            | Policy::Admin => {
+                assert!(refused(s), "{what}: A's viewer token got {s}");
+                assert_no_leak(&b, &what);
+            }
+            Policy::WorkRead | Policy::Public | Policy::Authenticated => {
+                assert!(!refused(s), "{what}: A's viewer refused ({s})")
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 40, "only {checked} routes checked");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strong_enough_roles_are_allowed() {
+    let w = world();
+    let r = &w.router;
+    let (s, b) = call(
+        r,
+        get_as(&format!("/api/v1/works/{}", w.work_a), Some(&w.a_viewer)),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(json(&b)["title"], SECRET_TITLE);
+    let (s, _) = call(
+        r,
+        request(
+            "POST",
+            &format!("/api/v1/works/{}/tag", w.work_a),
+            Some(&w.a_editor),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, b) = call(
+        r,
+        get_as(&format!("/api/v1/orgs/{}/audit", w.a), Some(&w.a_owner)),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let actions: Vec<String> = json(&b)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        actions.contains(&"work_tagged".to_string())
+            && actions.contains(&"token_created".to_string()),
+        "{actions:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_route_lets_org_a_see_org_b() {
+    let w = world();
+    let r = &w.router;
+    for t in [&w.a_owner, &w.a_viewer] {
+        // Lists show only A's works (B's work is unpublished).
+        let (_, b) = call(r, get_as("/api/v1/works", Some(t))).await;
+        let titles: Vec<String> = json(&b)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["title"].as_str().unwrap().to_string())
+            .collect();
+        assert!(titles.contains(&SECRET_TITLE.to_string()));
+        assert!(!titles.iter().any(|x| x == OTHER_SECRET), "{titles:?}");
+        // Direct reads of B's work, chapters, profile.
+        for suffix in ["", "/chapters", "/chapters/1", "/profile"] {
+            let (s, b) = call(
+                r,
+                get_as(&format!("/api/v1/works/{}{suffix}", w.work_b), Some(t)),
+            )
+            .await;
+            assert!(refused(s), "{suffix}: {s}");
+            assert!(!String::from_utf8_lossy(&b).contains(OTHER_SECRET));
+        }
+        // Pages: catalog, work page, reader.
+        let (_, b) = call(r, get_as("/", Some(t))).await;
+        assert!(
+            !String::from_utf8_lossy(&b).contains(OTHER_SECRET),
+            "catalog leaks B"
+        );
+        let (s, _) = call(
+            r,
+            get_as(&format!("/works/{}/chapters/1", w.work_b), Some(t)),
+        )
+        .await;
+        assert!(refused(s));
+        // B's audit log.
+        let (s, b) = call(
+            r,
+            get_as(&format!("/api/v1/orgs/{}/audit?format=jsonl", w.b), Some(t)),
+        )
+        .await;
+        assert!(refused(s));
+        assert!(!String::from_utf8_lossy(&b).contains(OTHER_SECRET));
+    }
+    // KB "where used" and search never name B's private work to A.
+    let concept = {
+        let kb = w.app.kb();
+        let occ = w
+            .app
+            .stores()
+            .works
+            .chapter_occurrences(w.work_b, 1)
+            .unwrap();
+        kb.concepts.get(&occ[0].concept).unwrap().id.clone()
+    };
+    let (_, b) = call(
+        r,
+        get_as(&format!("/api/v1/kb/concepts/{concept}"), Some(&w.a_owner)),
+    )
+    .await;
+    let used: Vec<i64> = json(&b)["used_in"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["work"].as_i64().unwrap())
+        .collect();
+    assert!(
+        used.contains(&w.work_a) && !used.contains(&w.work_b),
+        "{used:?}"
+    );
+    let (_, b) = call(
+        r,
+        get_as(&format!("/kb/concepts/{concept}"), Some(&w.a_owner)),
+    )
+    .await;
+    assert!(
+        !String::from_utf8_lossy(&b).contains(OTHER_SECRET),
+        "concept page leaks B"
+    );
+    let (_, b) = call(
+        r,
+        get_as(
+            &format!("/api/v1/kb/concepts?q={}", "%E6%9C%BA%E5%AF%86"),
+            Some(&w.a_owner),
+        ),
+    )
+    .await;
+    assert!(!String::from_utf8_lossy(&b).contains(OTHER_SECRET));
+    let (_, b) = call(r, get_as("/api/v1/kb/export?format=tbx", Some(&w.a_owner))).await;
+    assert!(!String::from_utf8_lossy(&b).contains(OTHER_SECRET));
+    // Anonymous sees neither private work, but does see a published one.
+    let (_, b) = call(r, get_as("/api/v1/works", None)).await;
+    assert!(json(&b).as_array().unwrap().is_empty());
+    w.app.stores().works.set_published(w.work_b, true).unwrap();
+    let (s, b) = call(r, get_as(&format!("/api/v1/works/{}", w.work_b), None)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(json(&b)["title"], OTHER_SECRET);
+    assert_eq!(w.app.list_works(&WorkScope::All).unwrap().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_token_stops_working_at_once() {
+    let w = world();
+    let (t, secret) = w
+        .app
+        .create_token(w.a, Role::Viewer, "temp", None, &Actor::cli())
+        .unwrap();
+    let (s, _) = call(&w.router, get_as("/api/v1/works", Some(&secret))).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = call(
+        &w.router,
+        request(
+            "DELETE",
+            &format!("/api/v1/orgs/{}/tokens/{}", w.a, t.id),
+            Some(&w.a_owner),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, b) = call(&w.router, get_as("/api/v1/works", Some(&secret))).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(String::from_utf8_lossy(&b).contains("revoked"));
+    // Garbage and malformed credentials are refused too.
+    let (s, _) = call(&w.router, get_as("/api/v1/works", Some("qt_not-a-token"))).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let req = Request::get("/api/v1/works")
+        .header(header::AUTHORIZATION, "Basic Zm9vOmJhcg==")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(call(&w.router, req).await.0, StatusCode::UNAUTHORIZED);
+    // An owner of B cannot revoke A's tokens.
+    let (s, _) = call(
+        &w.router,
+        request(
+            "DELETE",
+            &format!("/api/v1/orgs/{}/tokens/{}", w.a, w.a_viewer_id),
+            Some(&w.b_owner),
+        ),
+    )
+    .await;
+    assert!(refused(s));
+}
+
+async fn login_form(r: &axum::Router, email: &str, password: &str) -> (StatusCode, Option<String>) {
+    // The login page sets the double-submit CSRF cookie; the form echoes it.
+    let resp = tower::ServiceExt::oneshot(
+        r.clone(),
+        Request::get("/login").body(Body::empty()).unwrap(),
+    )
+    .await
+    .unwrap();
+    let cookie = resp
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("qt_csrf="))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let csrf = cookie.trim_start_matches("qt_csrf=").to_string();
+    let body = format!(
+        "email={}&password={}&csrf={csrf}",
+        email.replace('@', "%40"),
+        password
+    );
+    let req = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, cookie)
+        .body(Body::from(body))
+        .unwrap();
+    let resp = tower::ServiceExt::oneshot(r.clone(), req).await.unwrap();
+    let session = resp
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("qt_session="))
+        .map(str::to_string);
+    (resp.status(), session)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_login_sessions_csrf_and_brute_force_throttling() {
+    let w = world();
+    let (user, password) = w
+        .app
+        .create_user(
+            "ed@alpha.test",
+            Some((w.a, Role::Editor)),
+            false,
+            &Actor::cli(),
+        )
+        .unwrap();
+    let (s, session) = login_form(&w.router, &user.email, &password).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let session = session.unwrap();
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Lax"),
+        "{session}"
+    );
+    let cookie = session.split(';').next().unwrap().to_string();
+    // The session reaches A's private work, not B's.
+    let req = |uri: &str| {
+        Request::get(uri)
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(
+        call(&w.router, req(&format!("/works/{}", w.work_a)))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert!(refused(
+        call(&w.router, req(&format!("/works/{}", w.work_b)))
+            .await
+            .0
+    ));
+    // A form post without the CSRF token is refused.
+    let post = Request::post(format!("/works/{}/tag", w.work_a))
+        .header(header::COOKIE, &cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("csrf=wrong"))
+        .unwrap();
+    assert_eq!(call(&w.router, post).await.0, StatusCode::FORBIDDEN);
+    // Wrong passwords: same message for unknown users; throttled after 10 a minute.
+    let mut statuses = Vec::new();
+    for i in 0..14 {
+        let email = if i % 2 == 0 {
+            "ed@alpha.test"
+        } else {
+            "nobody@alpha.test"
+        };
+        statuses.push(login_form(&w.router, email, "wrong-password").await.0);
+    }
+    assert!(
+        statuses
+            .iter()
+            .take(9)
+            .all(|s| *s == StatusCode::UNAUTHORIZED),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    // Even the right password is throttled now.
+    assert_eq!(
+        login_form(&w.router, &user.email, &password).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let audit = w.app.stores().auth.list_audit(None, None, 1000).unwrap();
+    assert!(audit.iter().any(|e| e.action == "login_failed"));
+    assert!(audit.iter().any(|e| e.action == "login"));
+    assert!(!audit
+        .iter()
+        .any(|e| e.detail.contains(&password) || e.detail.contains("wrong-password")));
+}
