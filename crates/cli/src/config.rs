@@ -34,13 +34,34 @@ pub struct FileConfig {
     pub request_timeout_secs: Option<u64>,
     /// Log filter (tracing `EnvFilter` syntax).
     pub log: Option<String>,
+    /// `postgres://…` to use PostgreSQL instead of the embedded SQLite.
+    pub database_url: Option<String>,
+    /// Login attempts per client IP per minute.
+    pub login_per_minute: Option<u32>,
+    /// API requests per token (or IP) per minute.
+    pub api_per_minute: Option<u32>,
+    /// Mark cookies `Secure` (serve over TLS, e.g. behind a reverse proxy).
+    pub secure_cookies: Option<bool>,
+    /// Session lifetime in hours.
+    pub session_hours: Option<u64>,
 }
 
-/// The resolved configuration every subcommand receives.
-#[derive(Debug, Clone)]
+/// The resolved configuration every subcommand receives. `Debug` redacts the
+/// database password.
+#[derive(Clone)]
 pub struct Config {
     /// Data directory (default `./qiantang-data`).
     pub data_dir: PathBuf,
+    /// PostgreSQL URL, or `None` for the embedded SQLite.
+    pub database_url: Option<String>,
+    /// Login attempts per IP per minute (default 10).
+    pub login_per_minute: u32,
+    /// API requests per token or IP per minute (default 600).
+    pub api_per_minute: u32,
+    /// `Secure` cookies (default false).
+    pub secure_cookies: bool,
+    /// Session lifetime in hours (default 12).
+    pub session_hours: u64,
     /// Listen address (default `127.0.0.1:8080`).
     pub listen: SocketAddr,
     /// Upload limit in bytes (default 64 MiB).
@@ -64,6 +85,24 @@ pub struct Overrides {
     pub max_upload_bytes: Option<usize>,
     /// `--log` / `QIANTANG_LOG`.
     pub log: Option<String>,
+    /// `--database-url` / `QIANTANG_DATABASE_URL`.
+    pub database_url: Option<String>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(qiantang_store::redact_url),
+            )
+            .field("listen", &self.listen)
+            .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("request_timeout_secs", &self.request_timeout_secs)
+            .field("log", &self.log)
+            .finish()
+    }
 }
 
 /// Configuration errors, naming the file or value at fault.
@@ -152,7 +191,23 @@ pub fn resolve(o: &Overrides) -> Result<Config, ConfigError> {
             message: "must be positive".into(),
         });
     }
+    let session_hours = file.session_hours.unwrap_or(12);
+    if session_hours == 0 {
+        return Err(ConfigError::Value {
+            key: "session_hours",
+            message: "must be positive".into(),
+        });
+    }
     Ok(Config {
+        database_url: o
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .filter(|u| !u.trim().is_empty()),
+        login_per_minute: file.login_per_minute.unwrap_or(10).max(1),
+        api_per_minute: file.api_per_minute.unwrap_or(600).max(1),
+        secure_cookies: file.secure_cookies.unwrap_or(false),
+        session_hours,
         data_dir: o
             .data_dir
             .clone()

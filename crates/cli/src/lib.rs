@@ -59,6 +59,15 @@ struct GlobalArgs {
     /// Log filter, e.g. `info` or `qiantang_hub=debug`.
     #[arg(long, global = true, env = "QIANTANG_LOG", value_name = "FILTER")]
     log: Option<String>,
+    /// `postgres://user:password@host/db` to use PostgreSQL instead of the embedded SQLite.
+    #[arg(
+        long,
+        global = true,
+        env = "QIANTANG_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -360,6 +369,7 @@ impl GlobalArgs {
             listen: self.listen.clone(),
             max_upload_bytes: self.max_upload_bytes,
             log: self.log.clone(),
+            database_url: self.database_url.clone(),
         }
     }
 }
@@ -685,8 +695,14 @@ fn token(cfg: &Config, cmd: TokenCmd) -> Result<ExitCode> {
 }
 
 fn open(cfg: &Config) -> Result<Arc<App>> {
-    App::open(&cfg.data_dir)
-        .with_context(|| format!("opening data directory {}", cfg.data_dir.display()))
+    App::open_with(&cfg.data_dir, cfg.database_url.as_deref()).with_context(|| store_name(cfg))
+}
+
+fn store_name(cfg: &Config) -> String {
+    match &cfg.database_url {
+        Some(u) => format!("opening database {}", qiantang_store::redact_url(u)),
+        None => format!("opening data directory {}", cfg.data_dir.display()),
+    }
 }
 
 fn read_limited(path: &Path, limit: usize) -> Result<Vec<u8>> {
@@ -1001,17 +1017,25 @@ fn serve(cfg: &Config, no_sample: bool) -> Result<ExitCode> {
         .context("starting the async runtime")?;
     rt.block_on(async {
         let dir = cfg.data_dir.clone();
-        let app = tokio::task::spawn_blocking(move || App::open(&dir))
+        let url = cfg.database_url.clone();
+        let app = tokio::task::spawn_blocking(move || App::open_with(&dir, url.as_deref()))
             .await?
-            .with_context(|| format!("opening data directory {}", cfg.data_dir.display()))?;
-        if let Some((email, password)) = app.ensure_first_admin()? {
-            // Printed once to the terminal, deliberately not through the log.
-            eprintln!("First start: created administrator {email} (owner of organization \"{}\")", qiantang_hub::app_auth::DEFAULT_ORG);
-            eprintln!("  one-time password: {password}");
-            eprintln!("  change it with `qiantang admin reset-password {email}`; log in at /login");
+            .with_context(|| store_name(cfg))?;
+        let a = app.clone();
+        if let Some((email, password)) = tokio::task::spawn_blocking(move || a.ensure_first_admin()).await?? {
+            // Printed once to standard output, deliberately not through the log.
+            println!(
+                "First start: created administrator {email} (owner of organization \"{}\")",
+                qiantang_hub::app_auth::DEFAULT_ORG
+            );
+            println!("  one-time password: {password}");
+            println!("  log in at http://{}/login; set a new one with `qiantang admin reset-password {email}`", cfg.listen);
         }
-        if !no_sample && app.stores().works.list_works(&WorkScope::All)?.is_empty() {
-            let org = resolve_org(&app, None)?;
+        let a = app.clone();
+        let empty = tokio::task::spawn_blocking(move || a.stores().works.list_works(&WorkScope::All)).await??.is_empty();
+        if !no_sample && empty {
+            let a = app.clone();
+            let org = tokio::task::spawn_blocking(move || resolve_org(&a, None)).await??;
             let a = app.clone();
             let r = tokio::task::spawn_blocking(move || {
                 let r = a.import_novel(
@@ -1038,8 +1062,13 @@ fn serve(cfg: &Config, no_sample: bool) -> Result<ExitCode> {
         let addr = listener.local_addr()?;
         eprintln!("Qiantang hub at http://{addr}/  (data: {})", cfg.data_dir.display());
         let mut hub = HubConfig::new(cfg.data_dir.clone());
+        hub.database_url = cfg.database_url.clone();
         hub.max_upload_bytes = cfg.max_upload_bytes;
         hub.request_timeout = std::time::Duration::from_secs(cfg.request_timeout_secs);
+        hub.login_per_minute = cfg.login_per_minute;
+        hub.api_per_minute = cfg.api_per_minute;
+        hub.secure_cookies = cfg.secure_cookies;
+        hub.session_ttl = std::time::Duration::from_secs(cfg.session_hours * 3600);
         qiantang_hub::serve(app, hub, listener, shutdown_signal()).await?;
         Ok::<_, anyhow::Error>(())
     })?;

@@ -229,6 +229,130 @@ fn config_precedence_and_unknown_keys() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("listen"));
 }
 
+/// A minimal HTTP/1.1 exchange over loopback (test-only): returns the raw response.
+fn http(port: u16, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+fn set_cookie(resp: &str, name: &str) -> Option<String> {
+    resp.lines()
+        .filter(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+        .map(|l| l.split_once(':').unwrap().1.trim())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap().to_string())
+}
+
+fn wait_for(port: u16) {
+    for _ in 0..150 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("server did not start on port {port}");
+}
+
+#[test]
+fn secrets_never_reach_the_log() {
+    let d = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = d.path().join("serve.log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qiantang"))
+        .args([
+            "--data-dir",
+            d.path().to_str().unwrap(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "serve",
+        ])
+        .env("QIANTANG_LOG", "trace")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    wait_for(port);
+    // The first start prints the admin's one-time password on standard output.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut banner = String::new();
+    {
+        use std::io::Read;
+        let mut buf = [0u8; 4096];
+        let n = stdout.read(&mut buf).unwrap();
+        banner.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    let password = banner
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("one-time password: "))
+        .unwrap_or_else(|| panic!("no password in {banner:?}"))
+        .to_string();
+    // Log in through the form (double-submit CSRF cookie), then use the session.
+    let page = http(
+        port,
+        "GET /login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    let csrf = set_cookie(&page, "qt_csrf").unwrap();
+    let csrf_value = csrf.trim_start_matches("qt_csrf=");
+    let login = |pw: &str| {
+        let body = format!("email=admin%40localhost&password={pw}&csrf={csrf_value}");
+        http(
+            port,
+            &format!(
+                "POST /login HTTP/1.1\r\nHost: x\r\nCookie: {csrf}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+        )
+    };
+    let failed = login("hunter2-wrong-secret");
+    assert!(failed.starts_with("HTTP/1.1 401"), "{failed}");
+    let ok = login(&password);
+    assert!(ok.starts_with("HTTP/1.1 303"), "{ok}");
+    let session = set_cookie(&ok, "qt_session").unwrap();
+    let account = http(
+        port,
+        &format!(
+            "GET /account HTTP/1.1\r\nHost: x\r\nCookie: {session}\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert!(account.starts_with("HTTP/1.1 200") && account.contains("admin@localhost"));
+    // An API token made by the CLI works against the running hub.
+    let t = ok_json(qt(
+        d.path(),
+        &[
+            "token", "create", "--org", "demo", "--role", "viewer", "--json",
+        ],
+    ));
+    let token = t["token"].as_str().unwrap().to_string();
+    let api = http(port, &format!("GET /api/v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"));
+    assert!(api.starts_with("HTTP/1.1 200"), "{api}");
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap();
+    let logs = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logs.contains("TRACE") || logs.contains("DEBUG") || logs.contains("INFO"),
+        "no logs captured"
+    );
+    for (name, secret) in [
+        ("password", password.as_str()),
+        ("wrong password", "hunter2-wrong-secret"),
+        ("API token", token.as_str()),
+        ("session cookie", session.trim_start_matches("qt_session=")),
+    ] {
+        assert!(!logs.contains(secret), "the {name} appears in the log");
+    }
+}
+
 #[test]
 fn serve_starts_with_the_bundled_sample_and_stops_on_sigterm() {
     let d = tempfile::tempdir().unwrap();

@@ -153,7 +153,15 @@ impl App {
     /// Opens the embedded stores in `data_dir`, seeds an empty KB with the
     /// built-in seed and builds the KB view.
     pub fn open(data_dir: &Path) -> Result<Arc<Self>, AppError> {
-        let stores = qiantang_store::open_embedded(data_dir)?;
+        Self::open_with(data_dir, None)
+    }
+
+    /// Opens the store chosen by `database_url` (`None` or `sqlite:` → the
+    /// embedded SQLite in `data_dir`; `postgres://…` → PostgreSQL, blobs still
+    /// in `data_dir`). Must not run on an async worker thread (PostgreSQL's
+    /// client blocks); call it from `spawn_blocking` or plain threads.
+    pub fn open_with(data_dir: &Path, database_url: Option<&str>) -> Result<Arc<Self>, AppError> {
+        let stores = qiantang_store::open(data_dir, database_url)?;
         Self::with_stores(stores)
     }
 

@@ -30,10 +30,12 @@ use crate::app::{App, AppError};
 
 /// Settings the hub needs. Built by the CLI from flags, `QIANTANG_*`
 /// environment variables and the optional TOML file.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HubConfig {
     /// Data directory (SQLite database and blobs).
     pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL instead of the embedded SQLite (a secret: redacted in `Debug`).
+    pub database_url: Option<String>,
     /// Largest accepted request body, bytes (uploads). Larger → HTTP 413.
     pub max_upload_bytes: usize,
     /// Per-request time limit; slower requests get HTTP 408.
@@ -54,6 +56,7 @@ impl HubConfig {
     pub fn new(data_dir: PathBuf) -> Self {
         Self {
             data_dir,
+            database_url: None,
             max_upload_bytes: 64 * 1024 * 1024,
             request_timeout: Duration::from_secs(120),
             login_per_minute: 10,
@@ -61,6 +64,24 @@ impl HubConfig {
             secure_cookies: false,
             session_ttl: Duration::from_secs(12 * 3600),
         }
+    }
+}
+
+impl std::fmt::Debug for HubConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HubConfig")
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(qiantang_store::redact_url),
+            )
+            .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("request_timeout", &self.request_timeout)
+            .field("login_per_minute", &self.login_per_minute)
+            .field("api_per_minute", &self.api_per_minute)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("session_ttl", &self.session_ttl)
+            .finish()
     }
 }
 
@@ -125,7 +146,8 @@ pub async fn launch(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), LaunchError> {
     let dir = config.data_dir.clone();
-    let app = tokio::task::spawn_blocking(move || App::open(&dir))
+    let url = config.database_url.clone();
+    let app = tokio::task::spawn_blocking(move || App::open_with(&dir, url.as_deref()))
         .await
         .map_err(|e| LaunchError::Serve(std::io::Error::other(e.to_string())))??;
     serve(app, config, listener, shutdown).await
