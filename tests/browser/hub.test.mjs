@@ -14,7 +14,7 @@ import { chromium } from 'playwright-core';
 const BIN = process.env.QIANTANG_BIN;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const CORPUS = resolve(process.env.QIANTANG_CORPUS || '../../../shared/corpus');
-let server, browser, base, dataDir;
+let server, browser, base, dataDir, adminPassword;
 
 function freePort() {
   return new Promise((res, rej) => {
@@ -38,8 +38,14 @@ before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'qiantang-e2e-'));
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, 'serve'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  server = spawn(BIN, ['--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, 'serve'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The first start prints the administrator's one-time password on stdout.
+  let out = '';
+  server.stdout.on('data', (d) => { out += d.toString(); });
   await waitFor(`${base}/healthz`);
+  const m = out.match(/one-time password: (\S+)/);
+  assert.ok(m, `no one-time password printed: ${out}`);
+  adminPassword = m[1];
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -51,6 +57,16 @@ after(async () => {
   if (browser) await browser.close();
   if (server) server.kill('SIGTERM');
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('anonymous readers see the published sample but cannot edit the KB', async () => {
+  const page = await browser.newPage();
+  const r = await page.goto(`${base}/kb/concepts/place.west-lake/edit`);
+  assert.match(page.url(), /\/login/, 'editing redirects to the login page');
+  assert.equal(r.status(), 200);
+  const api = await page.request.get(`${base}/api/v1/me`);
+  assert.equal(api.status(), 401);
+  await page.close();
 });
 
 test('catalog → chapter → highlighted term shows its gloss and market rendering', async () => {
@@ -98,9 +114,19 @@ test('UI language switches between zh-Hans and en', async () => {
   await page.close();
 });
 
-test('upload form imports a novel and refuses an empty file with a clear error', async () => {
+test('import needs a login; a logged-in owner uploads a novel, an empty file is refused', async () => {
   const page = await browser.newPage();
   await page.goto(`${base}/import?lang=en`);
+  // Anonymous visitors are sent to the login page, then back.
+  await page.waitForURL(/\/login\?next=/);
+  await page.fill('input[name=email]', 'admin@localhost');
+  await page.fill('input[name=password]', 'not-the-password');
+  await page.locator('form.login button').click();
+  await page.locator('p.error').waitFor();
+  await page.fill('input[name=email]', 'admin@localhost');
+  await page.fill('input[name=password]', adminPassword);
+  await page.locator('form.login button').click();
+  await page.waitForURL(/\/import/);
   await page.setInputFiles('input[name=file]', join(CORPUS, 'novels_zh/yushi_mingyan_28_liang_zhu_episode.txt'));
   await page.fill('input[name=title]', '喻世明言 卷二十八');
   await page.locator('form.import button').click();
