@@ -11,8 +11,8 @@ use serde::Deserialize;
 
 use crate::app::{App, AppError};
 use crate::auth::{
-    Authed, ImportTarget, KbAdmin, KbReviewer, OrgOwner, PlatformAdmin, Policy, ReadableWork,
-    RequestAuth, WritableWork,
+    Authed, ImportTarget, KbAdmin, KbEditor, KbReviewer, OrgOwner, PlatformAdmin, Policy,
+    ReadableWork, RequestAuth, WritableWork,
 };
 use crate::dto::*;
 use crate::{blocking, HttpError, HubState};
@@ -39,13 +39,16 @@ pub const ROUTES: &[(&str, &str, Policy)] = &[
     ("POST", "/works/{id}/tag", Policy::WorkWrite),
     ("GET", "/kb/concepts", Policy::Public),
     ("GET", "/kb/concepts/{id}", Policy::Public),
-    ("PUT", "/kb/concepts/{id}", Policy::KbEdit),
+    ("PUT", "/kb/concepts/{id}", Policy::KbPropose),
     ("DELETE", "/kb/concepts/{id}", Policy::KbAdmin),
     ("GET", "/kb/concepts/{id}/history", Policy::Authenticated),
     ("GET", "/kb/concepts/{id}/rendering", Policy::Public),
     ("GET", "/kb/markets", Policy::Public),
     ("GET", "/kb/export", Policy::Public),
     ("POST", "/kb/import", Policy::KbAdmin),
+    ("GET", "/kb/proposals", Policy::KbPropose),
+    ("POST", "/kb/proposals/{proposal}/approve", Policy::KbEdit),
+    ("POST", "/kb/proposals/{proposal}/reject", Policy::KbEdit),
     ("GET", "/orgs", Policy::Authenticated),
     ("POST", "/orgs", Policy::Admin),
     ("GET", "/orgs/{org}/members", Policy::OrgOwner),
@@ -81,6 +84,9 @@ pub fn routes() -> Router<HubState> {
         .route("/kb/markets", get(list_markets))
         .route("/kb/export", get(export_kb))
         .route("/kb/import", post(import_kb))
+        .route("/kb/proposals", get(list_proposals))
+        .route("/kb/proposals/{proposal}/approve", post(approve_proposal))
+        .route("/kb/proposals/{proposal}/reject", post(reject_proposal))
         .route("/orgs", get(list_orgs).post(create_org))
         .route("/orgs/{org}/members", get(list_members).put(put_member))
         .route("/orgs/{org}/tokens", get(list_tokens).post(create_token))
@@ -454,11 +460,11 @@ async fn get_concept(
 }
 
 async fn put_concept(
-    KbReviewer(auth): KbReviewer,
+    KbEditor(auth): KbEditor,
     State(s): State<HubState>,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Json<ConceptDto>, HttpError> {
+) -> Result<Response, HttpError> {
     let concept: Concept = serde_json::from_slice(&body)
         .map_err(|e| HttpError::invalid(format!("body is not a valid concept: {e}")))?;
     if concept.id != id {
@@ -469,20 +475,88 @@ async fn put_concept(
     }
     let scope = crate::auth::scope_of(&auth.caller);
     let actor = auth.actor();
-    Ok(Json(
-        blocking(&s, move |a| {
-            a.save_concept(concept, &actor.name)?;
-            a.audit(
-                None,
-                &actor,
-                "concept_edited",
-                &format!("concept:{id}"),
-                serde_json::json!({}),
-            );
-            concept_view(a, &id, &scope)
-        })
-        .await?,
-    ))
+    if !auth
+        .caller
+        .can(qiantang_auth::policy::Action::ApproveConcept)
+    {
+        // Editors propose; a reviewer or admin decides (qiantang_auth::policy).
+        let pid = blocking(&s, move |a| a.propose_concept(concept, &actor)).await?;
+        return Ok((
+            StatusCode::ACCEPTED,
+            Json(serde_json::json!({"proposal": pid, "status": "pending", "concept": id})),
+        )
+            .into_response());
+    }
+    let dto = blocking(&s, move |a| {
+        a.save_concept(concept, &actor.name)?;
+        a.audit(
+            None,
+            &actor,
+            "concept_edited",
+            &format!("concept:{id}"),
+            serde_json::json!({}),
+        );
+        concept_view(a, &id, &scope)
+    })
+    .await?;
+    Ok(Json(dto).into_response())
+}
+
+/// A proposal as JSON.
+pub fn proposal_dto(p: &qiantang_kb::ConceptProposal) -> serde_json::Value {
+    serde_json::json!({
+        "id": p.id, "concept": p.concept, "status": p.status.as_str(),
+        "proposer": p.proposer, "created": crate::clock::rfc3339(p.created_ms),
+        "reviewer": p.reviewer, "decided": p.decided_ms.map(crate::clock::rfc3339),
+        "proposed": serde_json::from_str::<serde_json::Value>(&p.concept_json).unwrap_or(serde_json::Value::Null),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct ProposalQuery {
+    status: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn list_proposals(
+    _: KbEditor,
+    State(s): State<HubState>,
+    Query(q): Query<ProposalQuery>,
+) -> Result<Json<Vec<serde_json::Value>>, HttpError> {
+    let status = match q.status.as_deref() {
+        None | Some("all") => None,
+        Some(x) => Some(qiantang_kb::ProposalStatus::parse(x).ok_or_else(|| {
+            HttpError::invalid(format!(
+                "unknown status {x:?}: pending, approved, rejected or all"
+            ))
+        })?),
+    };
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let list = blocking(&s, move |a| {
+        Ok(a.stores().kb.list_proposals(status, limit)?)
+    })
+    .await?;
+    Ok(Json(list.iter().map(proposal_dto).collect()))
+}
+
+async fn approve_proposal(
+    KbReviewer(auth): KbReviewer,
+    State(s): State<HubState>,
+    Path(id): Path<i64>,
+) -> Result<Json<serde_json::Value>, HttpError> {
+    let actor = auth.actor();
+    let p = blocking(&s, move |a| a.decide_proposal(id, true, &actor)).await?;
+    Ok(Json(proposal_dto(&p)))
+}
+
+async fn reject_proposal(
+    KbReviewer(auth): KbReviewer,
+    State(s): State<HubState>,
+    Path(id): Path<i64>,
+) -> Result<Json<serde_json::Value>, HttpError> {
+    let actor = auth.actor();
+    let p = blocking(&s, move |a| a.decide_proposal(id, false, &actor)).await?;
+    Ok(Json(proposal_dto(&p)))
 }
 
 async fn delete_concept(

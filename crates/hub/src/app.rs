@@ -377,11 +377,16 @@ impl App {
 
     /// Saves a concept edit (validated) and refreshes the KB view.
     pub fn save_concept(&self, concept: Concept, actor: &str) -> Result<(), AppError> {
-        validate_concept(&concept, &self.kb())?;
+        self.validate(&concept)?;
         self.stores
             .kb
             .put_concepts(&[concept], actor, clock::now_ms())?;
         self.refresh_kb()
+    }
+
+    /// Checks a concept edit against the current KB (id, category, labels, broader links, cycles).
+    pub fn validate(&self, concept: &Concept) -> Result<(), AppError> {
+        validate_concept(concept, &self.kb())
     }
 
     /// Replaces the KB's concepts and renderings with imported ones (one

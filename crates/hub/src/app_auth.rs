@@ -3,6 +3,7 @@
 
 use qiantang_auth::secret::{self, secret_hash};
 use qiantang_auth::{ApiToken, AuditEntry, Org, OrgId, Role, Session, User};
+use qiantang_kb::{Concept, ConceptProposal, ProposalStatus};
 
 use crate::app::{App, AppError};
 use crate::clock;
@@ -323,5 +324,89 @@ impl App {
             .delete_session(&secret_hash(session_secret))?;
         self.audit(None, actor, "logout", "session", serde_json::json!({}));
         Ok(())
+    }
+}
+
+impl App {
+    /// Records an editor's proposed concept (validated like a direct edit);
+    /// returns the proposal id.
+    pub fn propose_concept(&self, concept: Concept, actor: &Actor) -> Result<i64, AppError> {
+        self.validate(&concept)?;
+        let id = self
+            .stores()
+            .kb
+            .create_proposal(&concept, &actor.name, clock::now_ms())?;
+        self.audit(
+            None,
+            actor,
+            "concept_proposed",
+            &format!("concept:{}", concept.id),
+            serde_json::json!({"proposal": id}),
+        );
+        Ok(id)
+    }
+
+    /// Approves (applies) or rejects a pending proposal. A proposal is decided
+    /// once: a second decision is refused.
+    pub fn decide_proposal(
+        &self,
+        id: i64,
+        approve: bool,
+        actor: &Actor,
+    ) -> Result<ConceptProposal, AppError> {
+        let p = self
+            .stores()
+            .kb
+            .get_proposal(id)?
+            .ok_or_else(|| AppError::NotFound(format!("proposal {id}")))?;
+        if p.status != ProposalStatus::Pending {
+            return Err(AppError::Invalid(format!(
+                "proposal {id} was already {}",
+                p.status.as_str()
+            )));
+        }
+        let concept: Concept = serde_json::from_str(&p.concept_json)
+            .map_err(|e| AppError::Invalid(format!("proposal {id} holds no valid concept: {e}")))?;
+        if approve {
+            // Re-validate against today's KB: a broader concept may have gone since.
+            self.validate(&concept)?;
+        }
+        let status = if approve {
+            ProposalStatus::Approved
+        } else {
+            ProposalStatus::Rejected
+        };
+        if !self
+            .stores()
+            .kb
+            .decide_proposal(id, status, &actor.name, clock::now_ms())?
+        {
+            return Err(AppError::Invalid(format!(
+                "proposal {id} was decided meanwhile"
+            )));
+        }
+        if approve {
+            self.stores().kb.put_concepts(
+                std::slice::from_ref(&concept),
+                &format!("{} (approved by {})", p.proposer, actor.name),
+                clock::now_ms(),
+            )?;
+            self.refresh_kb()?;
+        }
+        self.audit(
+            None,
+            actor,
+            if approve {
+                "concept_approved"
+            } else {
+                "concept_rejected"
+            },
+            &format!("concept:{}", concept.id),
+            serde_json::json!({"proposal": id, "proposer": p.proposer}),
+        );
+        self.stores()
+            .kb
+            .get_proposal(id)?
+            .ok_or_else(|| AppError::NotFound(format!("proposal {id}")))
     }
 }

@@ -5,7 +5,7 @@
 //! `qt_session` cookie of a logged-in user, or nobody. A bad or revoked token
 //! is refused at once with 401. It also applies the request-rate limits.
 //! Handlers then state what they need with typed extractors — [`Authed`],
-//! [`ReadableWork`], [`WritableWork`], [`ImportTarget`], [`KbReviewer`], [`OrgOwner`],
+//! [`ReadableWork`], [`WritableWork`], [`ImportTarget`], [`KbEditor`], [`KbReviewer`], [`OrgOwner`],
 //! [`KbAdmin`], [`PlatformAdmin`] — which consult [`qiantang_auth::policy`].
 //! No handler checks roles ad hoc.
 
@@ -339,6 +339,9 @@ macro_rules! action_extractor {
 }
 
 action_extractor!(
+    /// May propose KB edits (owner, editor or reviewer of some organization, or admin).
+    KbEditor, Action::ProposeConcept, "propose knowledge-base edits");
+action_extractor!(
     /// May apply KB edits directly (reviewer or admin).
     KbReviewer, Action::ApproveConcept, "approve knowledge-base edits");
 action_extractor!(
@@ -439,7 +442,10 @@ pub enum Policy {
     WorkWrite,
     /// Owner/editor of the target organization (imports).
     OrgWrite,
-    /// Change the KB directly: reviewer of any organization, or admin ([`KbReviewer`]).
+    /// Propose KB edits: owner, editor or reviewer of any organization, or admin ([`KbEditor`]);
+    /// reviewers' and admins' edits apply at once, others' become proposals.
+    KbPropose,
+    /// Approve KB edits: reviewer of any organization, or admin ([`KbReviewer`]).
     KbEdit,
     /// KB administration (admin).
     KbAdmin,

@@ -13,8 +13,8 @@ use serde::Deserialize;
 use crate::api::{do_import, export_body, read_upload, Upload};
 use crate::app::{App, AppError, KbView};
 use crate::auth::{
-    get_cookie, Authed, ImportTarget, KbReviewer, OrgOwner, Policy, ReadableWork, RequestAuth,
-    WritableWork, CSRF_COOKIE, SESSION_COOKIE,
+    get_cookie, Authed, ImportTarget, KbEditor, KbReviewer, OrgOwner, Policy, ReadableWork,
+    RequestAuth, WritableWork, CSRF_COOKIE, SESSION_COOKIE,
 };
 use crate::i18n::{tr, tr_args, Locale};
 use crate::{blocking, HttpError, HubState};
@@ -30,8 +30,11 @@ pub const PAGE_ROUTES: &[(&str, &str, Policy)] = &[
     ("POST", "/import", Policy::OrgWrite),
     ("GET", "/kb", Policy::Public),
     ("GET", "/kb/concepts/{id}", Policy::Public),
-    ("GET", "/kb/concepts/{id}/edit", Policy::KbEdit),
-    ("POST", "/kb/concepts/{id}/edit", Policy::KbEdit),
+    ("GET", "/kb/concepts/{id}/edit", Policy::KbPropose),
+    ("POST", "/kb/concepts/{id}/edit", Policy::KbPropose),
+    ("GET", "/kb/proposals", Policy::KbPropose),
+    ("POST", "/kb/proposals/{proposal}/approve", Policy::KbEdit),
+    ("POST", "/kb/proposals/{proposal}/reject", Policy::KbEdit),
     ("GET", "/kb/export", Policy::Public),
     ("GET", "/lang/{tag}", Policy::Public),
     ("GET", "/login", Policy::Public),
@@ -63,6 +66,9 @@ pub fn routes() -> Router<HubState> {
             get(concept_edit).post(concept_save),
         )
         .route("/kb/export", get(kb_export))
+        .route("/kb/proposals", get(proposals_page))
+        .route("/kb/proposals/{proposal}/approve", post(proposal_approve))
+        .route("/kb/proposals/{proposal}/reject", post(proposal_reject))
         .route("/lang/{tag}", get(set_lang))
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
@@ -315,16 +321,17 @@ fn bar_chart(rows: &[(String, u64, Option<String>)], class: &str) -> Markup {
         svg.(class) xmlns="http://www.w3.org/2000/svg" width="640" height=(height) viewBox={ "0 0 640 " (height) } role="img" {
             @for (i, (label, v, href)) in rows.iter().enumerate() {
                 @let y = i * h + 2;
-                @let w = (*v as f64 / max as f64 * 400.0).max(1.0);
+                @let w = (*v as f64 / max as f64 * 360.0).max(1.0);
                 g {
                     title { (label) ": " (v) }
+                    @let short: String = if label.chars().count() > 22 { label.chars().take(21).chain(std::iter::once('…')).collect() } else { label.clone() };
                     @if let Some(href) = href {
-                        a href=(href) { text x="0" y=(y + 15) font-size="13" { (label) } }
+                        a href=(href) { text x="0" y=(y + 15) font-size="13" { (short) } }
                     } @else {
-                        text x="0" y=(y + 15) font-size="13" { (label) }
+                        text x="0" y=(y + 15) font-size="13" { (short) }
                     }
-                    rect x="170" y=(y + 2) width=(format!("{w:.1}")) height="16" rx="2" class="bar" {}
-                    text x=(format!("{:.1}", 176.0 + w)) y=(y + 15) font-size="12" class="val" { (v) }
+                    rect x="230" y=(y + 2) width=(format!("{w:.1}")) height="16" rx="2" class="bar" {}
+                    text x=(format!("{:.1}", 236.0 + w)) y=(y + 15) font-size="12" class="val" { (v) }
                 }
             }
         }
@@ -792,7 +799,7 @@ async fn concept_page(
         }
         h1 { (concept.display_name()) @if let Some(p) = concept.pref_label(PINYIN) { " " small { (p) } } }
         p.meta { code { (concept.id) } " · " (category_name(c.loc, &concept.category)) " · " span.status { (concept.provenance.status.as_str()) }
-            @if c.auth.caller.can(qiantang_auth::policy::Action::ApproveConcept) { " · " a href={ "/kb/concepts/" (concept.id) "/edit" } { (tr(c.loc, "kb-edit")) } } }
+            @if c.auth.caller.can(qiantang_auth::policy::Action::ProposeConcept) { " · " a href={ "/kb/concepts/" (concept.id) "/edit" } { (tr(c.loc, "kb-edit")) } } }
         h2 { (tr(c.loc, "kb-definition")) }
         dl.defs { @for (lang, d) in &concept.definition { dt { (lang) } dd lang=(lang) { (d) } } }
         h2 { (tr(c.loc, "kb-labels")) }
@@ -848,7 +855,7 @@ async fn concept_page(
 }
 
 async fn concept_edit(
-    KbReviewer(auth): KbReviewer,
+    KbEditor(auth): KbEditor,
     State(s): State<HubState>,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -899,7 +906,7 @@ fn edit_markup(c: &Ctx, concept: &Concept, error: Option<&str>) -> Markup {
 }
 
 async fn concept_save(
-    KbReviewer(auth): KbReviewer,
+    KbEditor(auth): KbEditor,
     State(s): State<HubState>,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -973,7 +980,15 @@ async fn concept_save(
     let to_save = concept.clone();
     let actor = c.auth.actor();
     let cid = id.clone();
+    let direct = c
+        .auth
+        .caller
+        .can(qiantang_auth::policy::Action::ApproveConcept);
     match blocking(&s, move |a: &App| {
+        if !direct {
+            // Editors propose; a reviewer decides on /kb/proposals.
+            return a.propose_concept(to_save, &actor).map(Some);
+        }
         a.save_concept(to_save, &actor.name)?;
         a.audit(
             None,
@@ -982,11 +997,12 @@ async fn concept_save(
             &format!("concept:{cid}"),
             serde_json::json!({}),
         );
-        Ok(())
+        Ok(None)
     })
     .await
     {
-        Ok(()) => Redirect::to(&format!("/kb/concepts/{id}")).into_response(),
+        Ok(Some(_)) => Redirect::to("/kb/proposals").into_response(),
+        Ok(None) => Redirect::to(&format!("/kb/concepts/{id}")).into_response(),
         Err(e) => {
             let status = e.status;
             (
@@ -1366,4 +1382,97 @@ async fn account_revoke_token(
         Ok(()) => Redirect::to("/account").into_response(),
         Err(e) => error_page(&c, e),
     }
+}
+
+async fn proposals_page(
+    KbEditor(auth): KbEditor,
+    State(s): State<HubState>,
+    headers: HeaderMap,
+    Query(q): Query<CommonQuery>,
+) -> Response {
+    let c = ctx(&headers, &q, auth);
+    let can_decide = c
+        .auth
+        .caller
+        .can(qiantang_auth::policy::Action::ApproveConcept);
+    let list = page_try!(
+        c,
+        blocking(&s, |a| Ok(a.stores().kb.list_proposals(None, 200)?)).await
+    );
+    let kb = s.app.kb();
+    let body = html! {
+        h1 { (tr(c.loc, "kb-proposals")) }
+        p { (tr(c.loc, "kb-proposals-help")) }
+        @if list.is_empty() { p { (tr(c.loc, "kb-proposals-none")) } }
+        @for p in &list {
+            @let proposed: Option<Concept> = serde_json::from_str(&p.concept_json).ok();
+            @let current = kb.concepts.get(&p.concept);
+            section.proposal {
+                h2 { "#" (p.id) " · " a href={ "/kb/concepts/" (p.concept) } { (p.concept) } " · " span.status { (p.status.as_str()) } }
+                p.meta { (p.proposer) " · " (crate::clock::rfc3339(p.created_ms))
+                    @if let Some(r) = &p.reviewer { " · " (r) } }
+                @if let Some(n) = &proposed {
+                    table.diff {
+                        thead { tr { th {} th { (tr(c.loc, "kb-current")) } th { (tr(c.loc, "kb-proposed")) } } }
+                        tbody {
+                            @for lang in [ZH_HANS, ZH_HANT, PINYIN, EN] {
+                                @let old = current.map(|k| labels_text(k, lang, LabelKind::Pref)).unwrap_or_default();
+                                @let new = labels_text(n, lang, LabelKind::Pref);
+                                tr.changed[old != new] { td { (lang) } td { (old) } td { (new) } }
+                            }
+                            @let old_def = current.and_then(|k| k.definition.get(EN).cloned()).unwrap_or_default();
+                            @let new_def = n.definition.get(EN).cloned().unwrap_or_default();
+                            tr.changed[old_def != new_def] { td { (tr(c.loc, "kb-definition")) " (en)" } td { (old_def) } td { (new_def) } }
+                            @let old_b = current.map(|k| k.broader.join(", ")).unwrap_or_default();
+                            tr.changed[old_b != n.broader.join(", ")] { td { (tr(c.loc, "kb-broader")) } td { (old_b) } td { (n.broader.join(", ")) } }
+                        }
+                    }
+                }
+                @if can_decide && p.status == qiantang_kb::ProposalStatus::Pending {
+                    form.decide method="post" action={ "/kb/proposals/" (p.id) "/approve" } { (csrf_field(&c)) button type="submit" { (tr(c.loc, "kb-approve")) } }
+                    form.decide method="post" action={ "/kb/proposals/" (p.id) "/reject" } { (csrf_field(&c)) button.secondary type="submit" { (tr(c.loc, "kb-reject")) } }
+                }
+            }
+        }
+    };
+    layout(&c, &tr(c.loc, "kb-proposals"), body)
+}
+
+async fn decide(
+    s: HubState,
+    auth: RequestAuth,
+    headers: HeaderMap,
+    id: i64,
+    f: CsrfForm,
+    approve: bool,
+) -> Response {
+    let c = ctx(&headers, &CommonQuery::default(), auth);
+    if !csrf_ok(&c, f.csrf.as_deref()) {
+        return csrf_refused(&c);
+    }
+    let actor = c.auth.actor();
+    match blocking(&s, move |a| a.decide_proposal(id, approve, &actor)).await {
+        Ok(_) => Redirect::to("/kb/proposals").into_response(),
+        Err(e) => error_page(&c, e),
+    }
+}
+
+async fn proposal_approve(
+    KbReviewer(auth): KbReviewer,
+    State(s): State<HubState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    decide(s, auth, headers, id, f, true).await
+}
+
+async fn proposal_reject(
+    KbReviewer(auth): KbReviewer,
+    State(s): State<HubState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    decide(s, auth, headers, id, f, false).await
 }

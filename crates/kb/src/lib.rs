@@ -19,5 +19,5 @@ pub mod tagger;
 pub mod tbx;
 
 pub use model::*;
-pub use store::{ConceptRevision, KbStore, StoreError};
+pub use store::{ConceptProposal, ConceptRevision, KbStore, ProposalStatus, StoreError};
 pub use tagger::{Occurrence, Tagger};

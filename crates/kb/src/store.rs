@@ -34,6 +34,59 @@ pub struct ConceptRevision {
     pub concept_json: String,
 }
 
+/// Review state of a proposed concept change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProposalStatus {
+    /// Waiting for a reviewer.
+    Pending,
+    /// Applied to the KB.
+    Approved,
+    /// Declined.
+    Rejected,
+}
+
+impl ProposalStatus {
+    /// Lowercase wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProposalStatus::Pending => "pending",
+            ProposalStatus::Approved => "approved",
+            ProposalStatus::Rejected => "rejected",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(ProposalStatus::Pending),
+            "approved" => Some(ProposalStatus::Approved),
+            "rejected" => Some(ProposalStatus::Rejected),
+            _ => None,
+        }
+    }
+}
+
+/// A proposed new version of a concept (editors propose, reviewers decide).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConceptProposal {
+    /// Sequence number.
+    pub id: i64,
+    /// Concept id (new or existing).
+    pub concept: ConceptId,
+    /// The proposed concept as JSON (the seed/API concept shape).
+    pub concept_json: String,
+    /// Who proposed it (audit actor form).
+    pub proposer: String,
+    /// When, Unix ms.
+    pub created_ms: i64,
+    /// Review state.
+    pub status: ProposalStatus,
+    /// Who decided, if decided.
+    pub reviewer: Option<String>,
+    /// When decided, Unix ms.
+    pub decided_ms: Option<i64>,
+}
+
 /// Storage of concepts, renderings and markets. Implementations must be
 /// transactional per call: a call that returns an error wrote nothing.
 pub trait KbStore: Send + Sync {
@@ -61,4 +114,28 @@ pub trait KbStore: Send + Sync {
     fn list_markets(&self) -> Result<Vec<Market>, StoreError>;
     /// Inserts or replaces markets in one transaction.
     fn put_markets(&self, markets: &[Market]) -> Result<(), StoreError>;
+    /// Records a pending proposal; returns its id.
+    fn create_proposal(
+        &self,
+        concept: &Concept,
+        proposer: &str,
+        at_ms: i64,
+    ) -> Result<i64, StoreError>;
+    /// One proposal.
+    fn get_proposal(&self, id: i64) -> Result<Option<ConceptProposal>, StoreError>;
+    /// Proposals, newest first, optionally of one status, at most `limit`.
+    fn list_proposals(
+        &self,
+        status: Option<ProposalStatus>,
+        limit: usize,
+    ) -> Result<Vec<ConceptProposal>, StoreError>;
+    /// Moves a pending proposal to `status` (approved or rejected); `false`
+    /// when it does not exist or was already decided (so two reviewers cannot both decide it).
+    fn decide_proposal(
+        &self,
+        id: i64,
+        status: ProposalStatus,
+        reviewer: &str,
+        at_ms: i64,
+    ) -> Result<bool, StoreError>;
 }

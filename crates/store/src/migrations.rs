@@ -2,7 +2,8 @@
 //! records how many ran. Never edit a released migration: append a new one.
 
 /// Migration SQL, index 0 = version 1.
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE concepts (
     id TEXT PRIMARY KEY,
@@ -119,4 +120,19 @@ CREATE TABLE occurrences (
 );
 CREATE INDEX occurrences_concept ON occurrences(concept, work);
 CREATE INDEX works_org ON works(org);
-"#];
+"#,
+    // 2: KB edit proposals (editors propose, reviewers decide).
+    r#"
+CREATE TABLE concept_proposals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    concept TEXT NOT NULL,
+    json TEXT NOT NULL,
+    proposer TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    reviewer TEXT,
+    decided_ms INTEGER
+);
+CREATE INDEX concept_proposals_status ON concept_proposals(status, id);
+"#,
+];

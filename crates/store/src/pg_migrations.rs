@@ -13,7 +13,8 @@
 pub const MIGRATION_LOCK_KEY: i64 = 0x5169_616e_7461_6e67;
 
 /// Migration SQL, index 0 = version 1.
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (key TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE concepts (
     id TEXT COLLATE "C" PRIMARY KEY,
@@ -143,4 +144,19 @@ CREATE TABLE occurrences (
 );
 CREATE INDEX occurrences_concept ON occurrences(concept, work);
 CREATE INDEX works_org ON works(org);
-"#];
+"#,
+    // 2: KB edit proposals (editors propose, reviewers decide).
+    r#"
+CREATE TABLE concept_proposals (
+    id BIGSERIAL PRIMARY KEY,
+    concept TEXT COLLATE "C" NOT NULL,
+    json TEXT NOT NULL,
+    proposer TEXT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    reviewer TEXT,
+    decided_ms BIGINT
+);
+CREATE INDEX concept_proposals_status ON concept_proposals(status, id);
+"#,
+];

@@ -34,7 +34,8 @@ use postgres::{Client, Config, NoTls, Row, Transaction};
 
 use qiantang_auth::{ApiToken, AuditEntry, AuthStore, Org, OrgId, Role, Session, User, UserId};
 use qiantang_kb::{
-    Concept, ConceptRevision, KbStore, LabelKind, Market, Rendering, Status, StoreError, Strategy,
+    Concept, ConceptProposal, ConceptRevision, KbStore, LabelKind, Market, ProposalStatus,
+    Rendering, Status, StoreError, Strategy,
 };
 use qiantang_works::model::*;
 use qiantang_works::WorkStore;
@@ -615,6 +616,75 @@ impl KbStore for PostgresStore {
         })
     }
 
+    fn create_proposal(
+        &self,
+        concept: &Concept,
+        proposer: &str,
+        at_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let op = "create proposal";
+        let json = serde_json::to_string(concept).map_err(|e| json_err("proposal", e))?;
+        let row = self
+            .query_opt(
+                op,
+                "INSERT INTO concept_proposals (concept, json, proposer, created_ms) VALUES ($1, $2, $3, $4) RETURNING id",
+                &[&concept.id, &json, &proposer, &at_ms],
+            )?
+            .ok_or_else(|| StoreError::Backend(format!("{op}: no id returned")))?;
+        get(&row, 0, op)
+    }
+
+    fn get_proposal(&self, id: i64) -> Result<Option<ConceptProposal>, StoreError> {
+        let op = "get proposal";
+        self.query_opt(
+            op,
+            &format!("SELECT {PROPOSAL_COLS} FROM concept_proposals WHERE id = $1"),
+            &[&id],
+        )?
+        .map(|r| proposal_of(&r, op))
+        .transpose()
+    }
+
+    fn list_proposals(
+        &self,
+        status: Option<ProposalStatus>,
+        limit: usize,
+    ) -> Result<Vec<ConceptProposal>, StoreError> {
+        let op = "list proposals";
+        let status = status.map(|s| s.as_str().to_string());
+        let limit = limit as i64;
+        self.query(
+            op,
+            &format!(
+                "SELECT {PROPOSAL_COLS} FROM concept_proposals WHERE $1::TEXT IS NULL OR status = $1 ORDER BY id DESC LIMIT $2"
+            ),
+            &[&status, &limit],
+        )?
+        .iter()
+        .map(|r| proposal_of(r, op))
+        .collect()
+    }
+
+    fn decide_proposal(
+        &self,
+        id: i64,
+        status: ProposalStatus,
+        reviewer: &str,
+        at_ms: i64,
+    ) -> Result<bool, StoreError> {
+        if status == ProposalStatus::Pending {
+            return Err(StoreError::Invalid(
+                "a decision is approved or rejected".into(),
+            ));
+        }
+        let n = self.execute(
+            "decide proposal",
+            "UPDATE concept_proposals SET status = $2, reviewer = $3, decided_ms = $4 WHERE id = $1 AND status = 'pending'",
+            &[&id, &status.as_str(), &reviewer, &at_ms],
+        )?;
+        Ok(n > 0)
+    }
+
     fn list_markets(&self) -> Result<Vec<Market>, StoreError> {
         let op = "list markets";
         self.query(op, "SELECT json FROM markets ORDER BY region", &[])?
@@ -647,6 +717,23 @@ impl KbStore for PostgresStore {
 
 // ---------------------------------------------------------------------------
 // WorkStore
+
+const PROPOSAL_COLS: &str = "id, concept, json, proposer, created_ms, status, reviewer, decided_ms";
+
+fn proposal_of(r: &Row, op: &str) -> Result<ConceptProposal, StoreError> {
+    let status: String = get(r, 5, op)?;
+    Ok(ConceptProposal {
+        id: get(r, 0, op)?,
+        concept: get(r, 1, op)?,
+        concept_json: get(r, 2, op)?,
+        proposer: get(r, 3, op)?,
+        created_ms: get(r, 4, op)?,
+        status: ProposalStatus::parse(&status)
+            .ok_or_else(|| StoreError::Backend(format!("{op}: unknown status {status:?}")))?,
+        reviewer: get(r, 6, op)?,
+        decided_ms: get(r, 7, op)?,
+    })
+}
 
 const WORK_COLS: &str = "id, org, published, title, author, language, source_name, source_encoding, chapter_count, char_count, created_ms";
 

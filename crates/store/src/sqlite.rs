@@ -10,7 +10,8 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use qiantang_kb::{
-    Concept, ConceptRevision, KbStore, Market, Rendering, Status, StoreError, Strategy,
+    Concept, ConceptProposal, ConceptRevision, KbStore, Market, ProposalStatus, Rendering, Status,
+    StoreError, Strategy,
 };
 use qiantang_works::model::*;
 use qiantang_works::WorkStore;
@@ -401,6 +402,75 @@ impl KbStore for SqliteStore {
         tx.commit().map_err(|e| db("commit", e))
     }
 
+    fn create_proposal(
+        &self,
+        concept: &Concept,
+        proposer: &str,
+        at_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let json = serde_json::to_string(concept).map_err(|e| json_err("proposal", e))?;
+        let c = lock(&self.writer);
+        c.execute(
+            "INSERT INTO concept_proposals (concept, json, proposer, created_ms) VALUES (?1, ?2, ?3, ?4)",
+            params![concept.id, json, proposer, at_ms],
+        )
+        .map_err(|e| db("create proposal", e))?;
+        Ok(c.last_insert_rowid())
+    }
+
+    fn get_proposal(&self, id: i64) -> Result<Option<ConceptProposal>, StoreError> {
+        self.reader()
+            .query_row(
+                &format!("SELECT {PROPOSAL_COLS} FROM concept_proposals WHERE id = ?1"),
+                [id],
+                proposal_row,
+            )
+            .optional()
+            .map_err(|e| db("get proposal", e))
+    }
+
+    fn list_proposals(
+        &self,
+        status: Option<ProposalStatus>,
+        limit: usize,
+    ) -> Result<Vec<ConceptProposal>, StoreError> {
+        let c = self.reader();
+        let mut st = c
+            .prepare_cached(&format!(
+                "SELECT {PROPOSAL_COLS} FROM concept_proposals WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC LIMIT ?2"
+            ))
+            .map_err(|e| db("list proposals", e))?;
+        let rows = st
+            .query_map(
+                params![status.map(|s| s.as_str()), limit as i64],
+                proposal_row,
+            )
+            .map_err(|e| db("list proposals", e))?;
+        rows.map(|r| r.map_err(|e| db("list proposals", e)))
+            .collect()
+    }
+
+    fn decide_proposal(
+        &self,
+        id: i64,
+        status: ProposalStatus,
+        reviewer: &str,
+        at_ms: i64,
+    ) -> Result<bool, StoreError> {
+        if status == ProposalStatus::Pending {
+            return Err(StoreError::Invalid(
+                "a decision is approved or rejected".into(),
+            ));
+        }
+        let n = lock(&self.writer)
+            .execute(
+                "UPDATE concept_proposals SET status = ?2, reviewer = ?3, decided_ms = ?4 WHERE id = ?1 AND status = 'pending'",
+                params![id, status.as_str(), reviewer, at_ms],
+            )
+            .map_err(|e| db("decide proposal", e))?;
+        Ok(n > 0)
+    }
+
     fn list_markets(&self) -> Result<Vec<Market>, StoreError> {
         let c = self.reader();
         let mut st = c
@@ -436,6 +506,28 @@ impl KbStore for SqliteStore {
         }
         tx.commit().map_err(|e| db("commit", e))
     }
+}
+
+const PROPOSAL_COLS: &str = "id, concept, json, proposer, created_ms, status, reviewer, decided_ms";
+
+fn proposal_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConceptProposal> {
+    let status: String = r.get(5)?;
+    Ok(ConceptProposal {
+        id: r.get(0)?,
+        concept: r.get(1)?,
+        concept_json: r.get(2)?,
+        proposer: r.get(3)?,
+        created_ms: r.get(4)?,
+        status: ProposalStatus::parse(&status).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                5,
+                rusqlite::types::Type::Text,
+                format!("unknown status {status:?}").into(),
+            )
+        })?,
+        reviewer: r.get(6)?,
+        decided_ms: r.get(7)?,
+    })
 }
 
 const WORK_COLS: &str = "id, org, published, title, author, language, source_name, source_encoding, chapter_count, char_count, created_ms";

@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use qiantang_auth::{AuditEntry, AuthStore, Role, Session};
 use qiantang_kb::{
-    Concept, KbStore, Label, LabelKind, Market, Rendering, Status, StoreError, Strategy,
+    Concept, KbStore, Label, LabelKind, Market, ProposalStatus, Rendering, Status, StoreError,
+    Strategy,
 };
 use qiantang_works::model::{NewChapter, NewWork, StoredOccurrence, WorkScope};
 use qiantang_works::WorkStore;
@@ -509,7 +510,7 @@ fn reopening_keeps_data_and_a_tampered_blob_is_detected() {
         let org = s.create_org("org", 1).unwrap().id;
         let id = s.create_work(&work(org, "持久", 1), 1).unwrap();
         let (again, version) = s.reopen();
-        assert_eq!(version, 1, "{name}");
+        assert_eq!(version, 2, "{name}: schema version after all migrations");
         assert_eq!(again.get_work(id).unwrap().unwrap().title, "持久", "{name}");
         let (meta, _) = again.get_chapter(id, 1).unwrap().unwrap();
         let path = s
@@ -1088,5 +1089,69 @@ fn parallel_calls_share_the_pool() {
         });
         assert_eq!(s.list_works(&WorkScope::All).unwrap().len(), 60, "{name}");
         assert_eq!(s.list_audit(Some(org), None, 1000).unwrap().len(), 60);
+    }
+}
+
+#[test]
+fn concept_proposals_are_decided_once() {
+    for s in backends() {
+        let name = s.name;
+        let mut c = concept("place.gushan", "孤山", &[]);
+        let p1 = s.create_proposal(&c, "user:1:ed@x", 10).unwrap();
+        c.regions.push("Hangzhou".into());
+        let p2 = s.create_proposal(&c, "user:1:ed@x", 11).unwrap();
+        assert!(p2 > p1, "{name}");
+        let got = s.get_proposal(p1).unwrap().unwrap();
+        assert_eq!(
+            (got.concept.as_str(), got.status, got.created_ms),
+            ("place.gushan", ProposalStatus::Pending, 10)
+        );
+        let back: Concept = serde_json::from_str(&got.concept_json).unwrap();
+        assert_eq!(back, concept("place.gushan", "孤山", &[]));
+        assert!(s.get_proposal(9999).unwrap().is_none());
+        // Newest first; status filter.
+        let all = s.list_proposals(None, 10).unwrap();
+        assert_eq!(
+            all.iter().map(|p| p.id).collect::<Vec<_>>(),
+            vec![p2, p1],
+            "{name}"
+        );
+        assert!(s
+            .decide_proposal(p1, ProposalStatus::Approved, "user:2:rev@x", 20)
+            .unwrap());
+        // A second decision of the same proposal is refused.
+        assert!(
+            !s.decide_proposal(p1, ProposalStatus::Rejected, "user:3:other@x", 21)
+                .unwrap(),
+            "{name}"
+        );
+        assert!(s
+            .decide_proposal(p2, ProposalStatus::Rejected, "user:2:rev@x", 22)
+            .unwrap());
+        assert!(matches!(
+            s.decide_proposal(p2, ProposalStatus::Pending, "x", 23),
+            Err(StoreError::Invalid(_))
+        ));
+        let d = s.get_proposal(p1).unwrap().unwrap();
+        assert_eq!(
+            (d.status, d.reviewer.as_deref(), d.decided_ms),
+            (ProposalStatus::Approved, Some("user:2:rev@x"), Some(20))
+        );
+        assert_eq!(
+            s.list_proposals(Some(ProposalStatus::Pending), 10)
+                .unwrap()
+                .len(),
+            0
+        );
+        assert_eq!(
+            s.list_proposals(Some(ProposalStatus::Rejected), 10)
+                .unwrap()[0]
+                .id,
+            p2
+        );
+        assert_eq!(s.list_proposals(None, 1).unwrap().len(), 1);
+        assert!(!s
+            .decide_proposal(9999, ProposalStatus::Approved, "x", 1)
+            .unwrap());
     }
 }

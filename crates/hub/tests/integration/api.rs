@@ -228,7 +228,7 @@ async fn bad_uploads_are_refused_with_clear_errors() {
     )
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    // An editor may not change the KB directly.
+    // An editor's malformed proposal is refused the same way (nothing recorded).
     let (s, _) = call(
         &r,
         Request::put("/api/v1/kb/concepts/x")
@@ -238,7 +238,7 @@ async fn bad_uploads_are_refused_with_clear_errors() {
             .unwrap(),
     )
     .await;
-    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(s, StatusCode::BAD_REQUEST);
     let (s, _) = call(&r, crate::get_as("/api/v1/works", Some(&editor))).await;
     assert_eq!(s, StatusCode::OK);
 }

@@ -120,6 +120,7 @@ fn fill(path: &str, w: &World) -> String {
         .replace("{org}", &w.a.to_string())
         .replace("{token}", &w.a_viewer_id.to_string())
         .replace("{tag}", "en")
+        .replace("{proposal}", "1")
 }
 
 fn refused(status: StatusCode) -> bool {
@@ -168,7 +169,8 @@ async fn every_route_refuses_anonymous_foreign_and_weak_callers() {
                 assert!(refused(s), "{what}: B's owner token got {s}");
                 assert_no_leak(&b, &what);
             }
-            Policy::Public | Policy::Authenticated => {
+            // An owner of any organization may propose KB edits.
+            Policy::Public | Policy::Authenticated | Policy::KbPropose => {
                 assert!(!refused(s), "{what}: B's token refused ({s})")
             }
         }
@@ -178,6 +180,7 @@ async fn every_route_refuses_anonymous_foreign_and_weak_callers() {
             Policy::WorkWrite
             | Policy::OrgWrite
             | Policy::OrgOwner
+            | Policy::KbPropose
             | Policy::KbEdit
             | Policy::KbAdmin
             | Policy::Admin => {
@@ -496,4 +499,122 @@ async fn password_login_sessions_csrf_and_brute_force_throttling() {
     assert!(!audit
         .iter()
         .any(|e| e.detail.contains(&password) || e.detail.contains("wrong-password")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn editors_propose_reviewers_decide_and_history_is_kept() {
+    let w = world();
+    let reviewer = token(&w.app, w.b, Role::Reviewer);
+    let mut c = w.app.kb().concepts["place.west-lake"].clone();
+    c.definition.insert(
+        "en".into(),
+        "A freshwater lake in Hangzhou (edited).".into(),
+    );
+    let put = |tok: &str, c: &qiantang_kb::Concept| {
+        Request::put(format!("/api/v1/kb/concepts/{}", c.id))
+            .header(header::AUTHORIZATION, format!("Bearer {tok}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(serde_json::to_vec(c).unwrap()))
+            .unwrap()
+    };
+    // An editor's PUT becomes a pending proposal; the KB is unchanged.
+    let (s, b) = call(&w.router, put(&w.a_editor, &c)).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{}", String::from_utf8_lossy(&b));
+    let pid = json(&b)["proposal"].as_i64().unwrap();
+    assert_ne!(
+        w.app.kb().concepts["place.west-lake"].definition["en"],
+        c.definition["en"]
+    );
+    // A viewer can neither propose nor see proposals; an editor cannot approve.
+    assert_eq!(
+        call(&w.router, put(&w.a_viewer, &c)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        call(&w.router, get_as("/api/v1/kb/proposals", Some(&w.a_viewer)))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let approve = |tok: &str| {
+        request(
+            "POST",
+            &format!("/api/v1/kb/proposals/{pid}/approve"),
+            Some(tok),
+        )
+    };
+    assert_eq!(
+        call(&w.router, approve(&w.a_editor)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (_, b) = call(
+        &w.router,
+        get_as("/api/v1/kb/proposals?status=pending", Some(&w.a_editor)),
+    )
+    .await;
+    assert_eq!(json(&b)[0]["id"], pid);
+    // A reviewer approves: the change applies, once.
+    let (s, b) = call(&w.router, approve(&reviewer)).await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    assert_eq!(json(&b)["status"], "approved");
+    assert_eq!(
+        w.app.kb().concepts["place.west-lake"].definition["en"],
+        c.definition["en"]
+    );
+    assert_eq!(
+        call(&w.router, approve(&reviewer)).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    let hist = w
+        .app
+        .stores()
+        .kb
+        .concept_history("place.west-lake")
+        .unwrap();
+    assert!(hist[0].actor.contains("approved by"), "{}", hist[0].actor);
+    // A rejected proposal changes nothing.
+    let mut bad = c.clone();
+    bad.definition.insert("en".into(), "Vandalised.".into());
+    let (_, b) = call(&w.router, put(&w.a_editor, &bad)).await;
+    let pid2 = json(&b)["proposal"].as_i64().unwrap();
+    let (s, _) = call(
+        &w.router,
+        request(
+            "POST",
+            &format!("/api/v1/kb/proposals/{pid2}/reject"),
+            Some(&reviewer),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        w.app.kb().concepts["place.west-lake"].definition["en"],
+        c.definition["en"]
+    );
+    // A reviewer's own PUT applies at once.
+    c.definition
+        .insert("en".into(), "West Lake, Hangzhou.".into());
+    let (s, _) = call(&w.router, put(&reviewer, &c)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        w.app.kb().concepts["place.west-lake"].definition["en"],
+        "West Lake, Hangzhou."
+    );
+    let actions: Vec<String> = w
+        .app
+        .stores()
+        .auth
+        .list_audit(None, None, 100)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for a in [
+        "concept_proposed",
+        "concept_approved",
+        "concept_rejected",
+        "concept_edited",
+    ] {
+        assert!(actions.contains(&a.to_string()), "{a} missing: {actions:?}");
+    }
 }
