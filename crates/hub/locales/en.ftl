@@ -88,3 +88,6 @@ kb-current = Current
 kb-proposed = Proposed
 kb-approve = Approve
 kb-reject = Reject
+account-members = Members
+member-set-role = Set role
+member-add = Add member

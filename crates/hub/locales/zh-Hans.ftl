@@ -88,3 +88,6 @@ kb-current = 现有
 kb-proposed = 提议
 kb-approve = 批准
 kb-reject = 驳回
+account-members = 成员
+member-set-role = 设置角色
+member-add = 添加成员

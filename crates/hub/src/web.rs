@@ -42,6 +42,7 @@ pub const PAGE_ROUTES: &[(&str, &str, Policy)] = &[
     ("POST", "/logout", Policy::Authenticated),
     ("GET", "/account", Policy::Authenticated),
     ("POST", "/account/orgs/{org}/tokens", Policy::OrgOwner),
+    ("POST", "/account/orgs/{org}/members", Policy::OrgOwner),
     (
         "POST",
         "/account/orgs/{org}/tokens/{token}/revoke",
@@ -74,6 +75,7 @@ pub fn routes() -> Router<HubState> {
         .route("/logout", post(logout))
         .route("/account", get(account))
         .route("/account/orgs/{org}/tokens", post(account_create_token))
+        .route("/account/orgs/{org}/members", post(account_set_member))
         .route(
             "/account/orgs/{org}/tokens/{token}/revoke",
             post(account_revoke_token),
@@ -1229,6 +1231,7 @@ struct OwnedOrg {
     id: i64,
     name: String,
     tokens: Vec<qiantang_auth::ApiToken>,
+    members: Vec<(qiantang_auth::User, qiantang_auth::Role)>,
 }
 
 async fn account_page(s: &HubState, c: &Ctx, created: Option<(String, String)>) -> Response {
@@ -1246,6 +1249,7 @@ async fn account_page(s: &HubState, c: &Ctx, created: Option<(String, String)>) 
                 owned.push(OwnedOrg {
                     id: o.id,
                     tokens: a.stores().auth.list_tokens(o.id)?,
+                    members: a.stores().auth.members(o.id)?,
                     name: o.name,
                 });
             }
@@ -1295,6 +1299,30 @@ async fn account_page(s: &HubState, c: &Ctx, created: Option<(String, String)>) 
                 " "
                 label { (tr(c.loc, "token-role")) " " select name="role" { @for r in qiantang_auth::Role::ALL { option value=(r.as_str()) { (r.as_str()) } } } }
                 " " button type="submit" { (tr(c.loc, "token-create")) }
+            }
+            h3 { (tr(c.loc, "account-members")) }
+            table.members {
+                tbody {
+                    @for (u, r) in &o.members {
+                        tr {
+                            td { (u.email) }
+                            td {
+                                form.role method="post" action={ "/account/orgs/" (o.id) "/members" } {
+                                    (csrf_field(c)) input type="hidden" name="email" value=(u.email);
+                                    select name="role" { @for x in qiantang_auth::Role::ALL { option value=(x.as_str()) selected[x == *r] { (x.as_str()) } } }
+                                    " " button type="submit" { (tr(c.loc, "member-set-role")) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            form.member method="post" action={ "/account/orgs/" (o.id) "/members" } {
+                (csrf_field(c))
+                label { (tr(c.loc, "login-email")) " " input type="email" name="email" required; }
+                " "
+                label { (tr(c.loc, "token-role")) " " select name="role" { @for x in qiantang_auth::Role::ALL { option value=(x.as_str()) { (x.as_str()) } } } }
+                " " button type="submit" { (tr(c.loc, "member-add")) }
             }
             p { a href={ "/api/v1/orgs/" (o.id) "/audit?format=jsonl" } { (tr(c.loc, "account-audit")) } }
         }
@@ -1475,4 +1503,43 @@ async fn proposal_reject(
     Form(f): Form<CsrfForm>,
 ) -> Response {
     decide(s, auth, headers, id, f, false).await
+}
+
+#[derive(Debug, Deserialize)]
+struct MemberForm {
+    csrf: Option<String>,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+async fn account_set_member(
+    OrgOwner(org, auth): OrgOwner,
+    State(s): State<HubState>,
+    headers: HeaderMap,
+    Form(f): Form<MemberForm>,
+) -> Response {
+    let c = ctx(&headers, &CommonQuery::default(), auth);
+    if !csrf_ok(&c, f.csrf.as_deref()) {
+        return csrf_refused(&c);
+    }
+    let Some(role) = qiantang_auth::Role::parse(&f.role) else {
+        return error_page(&c, HttpError::invalid(format!("unknown role {:?}", f.role)));
+    };
+    let actor = c.auth.actor();
+    let res = blocking(&s, move |a| {
+        let (u, _) = a.stores().auth.user_by_email(&f.email)?.ok_or_else(|| {
+            AppError::NotFound(format!(
+                "user {} (an administrator creates accounts)",
+                f.email.trim()
+            ))
+        })?;
+        a.set_role(org, u.id, role, &actor)
+    })
+    .await;
+    match res {
+        Ok(()) => Redirect::to("/account").into_response(),
+        Err(e) => error_page(&c, e),
+    }
 }

@@ -132,3 +132,33 @@ async fn every_listed_route_exists() {
         }
     }
 }
+
+#[test]
+fn every_ui_message_exists_in_both_locales() {
+    use qiantang_hub::i18n::{message_ids, Locale};
+    let mut en = message_ids(Locale::En);
+    let mut zh = message_ids(Locale::ZhHans);
+    en.sort();
+    zh.sort();
+    assert_eq!(en, zh, "en.ftl and zh-Hans.ftl define different messages");
+    // Every id the pages use is defined.
+    let src = include_str!("../../src/web.rs");
+    let mut rest = src;
+    let mut used = 0;
+    while let Some(i) = rest
+        .find("tr(c.loc, \"")
+        .or_else(|| rest.find("tr_args(c.loc, \""))
+    {
+        let after = &rest[i..];
+        let q = after.find('"').unwrap() + 1;
+        let end = after[q..].find('"').unwrap();
+        let id = &after[q..q + end];
+        assert!(
+            en.iter().any(|m| m == id),
+            "message {id:?} used in web.rs is not defined"
+        );
+        used += 1;
+        rest = &after[q + end..];
+    }
+    assert!(used > 50, "only {used} messages found; is the scan broken?");
+}
