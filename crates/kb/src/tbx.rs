@@ -413,7 +413,10 @@ fn attr(e: &BytesStart<'_>, names: &[&[u8]]) -> Result<Option<String>, quick_xml
     for a in e.attributes() {
         let a = a?;
         if names.contains(&a.key.as_ref()) {
-            return Ok(Some(a.unescape_value()?.into_owned()));
+            // Only XML's five predefined entities: TBX is XML, not HTML (and
+            // quick-xml's `escape-html` feature, enabled elsewhere in the
+            // workspace, must not change what this parser accepts).
+            return Ok(Some(a.unescape_value_with(quick_xml::escape::resolve_xml_entity)?.into_owned()));
         }
     }
     Ok(None)
@@ -656,7 +659,7 @@ pub fn import(xml: &str) -> Result<(Vec<Concept>, Vec<Rendering>), ExchangeError
             Event::End(_) => p.end(),
             Event::Text(t) => {
                 let s = t
-                    .unescape()
+                    .unescape_with(quick_xml::escape::resolve_xml_entity)
                     .map_err(|e| xml_error(xml, pos, e.to_string()))?;
                 p.text(&s);
             }
