@@ -363,12 +363,15 @@ async fn load_work(
             message: "bad path".into(),
             page_login: None,
         })?;
-    let id = params
-        .iter()
-        .find(|(k, _)| k == "id")
-        .and_then(|(_, v)| v.parse::<i64>().ok());
-    let Some(id) = id else {
+    let Some((_, raw)) = params.iter().find(|(k, _)| k == "id") else {
         return Ok((a, None));
+    };
+    let Ok(id) = raw.parse::<i64>() else {
+        return Err(Refusal {
+            status: StatusCode::BAD_REQUEST,
+            message: format!("work id {raw:?} is not a number"),
+            page_login: None,
+        });
     };
     let app = s.app.clone();
     let work = tokio::task::spawn_blocking(move || app.stores().works.get_work(id))

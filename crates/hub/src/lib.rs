@@ -124,6 +124,7 @@ pub fn router(app: Arc<App>, config: HubConfig) -> Router {
         .merge(web::routes())
         .nest("/api/v1", api::routes())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::resolve_caller,
@@ -135,8 +136,90 @@ pub fn router(app: Arc<App>, config: HubConfig) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
+        .layer(axum::middleware::from_fn(uniform_errors))
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
+
+/// Body of the 404 for addresses no route serves (tests tell it from a handler's 404 by it).
+pub const NO_ROUTE: &str = "no route serves this address";
+
+async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        HttpError {
+            status: StatusCode::NOT_FOUND,
+            code: "not_found",
+            message: NO_ROUTE.into(),
+        }
+        .into_response()
+    } else {
+        (StatusCode::NOT_FOUND, NO_ROUTE).into_response()
+    }
+}
+
+/// Gives every error one shape, whoever produced it (extractor rejections,
+/// body-limit and timeout layers, unknown methods): `{"error":{code,message}}`
+/// under `/api/`, a small HTML page elsewhere. Responses that already have a
+/// JSON or HTML body pass unchanged.
+async fn uniform_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let ct = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    if ct.starts_with("application/json") || ct.starts_with("text/html") {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+        s if s.is_server_error() => "internal",
+        _ => "invalid",
+    };
+    let message = match (status, text.is_empty()) {
+        (StatusCode::PAYLOAD_TOO_LARGE, _) => {
+            "the request body exceeds the server's size limit (max_upload_bytes)".to_string()
+        }
+        (StatusCode::METHOD_NOT_ALLOWED, true) => "this method is not allowed here".to_string(),
+        (StatusCode::REQUEST_TIMEOUT, true) => "the request took too long".to_string(),
+        (_, true) => status.canonical_reason().unwrap_or("error").to_string(),
+        (_, false) => text,
+    };
+    let mut out = if is_api {
+        (status, axum::Json(dto::ErrorDto { error: dto::ErrorBody { code, message } })).into_response()
+    } else {
+        let page = maud::html! {
+            (maud::DOCTYPE)
+            html {
+                head { meta charset="utf-8"; title { (status.as_u16()) " · Qiantang" } link rel="stylesheet" href="/static/app.css"; }
+                body { main { h1 { (status.as_u16()) " " (status.canonical_reason().unwrap_or("")) } p.error { (message) } p { a href="/" { "Qiantang" } } } }
+            }
+        };
+        (status, axum::response::Html(page.into_string())).into_response()
+    };
+    for (k, v) in parts.headers.iter() {
+        if k != axum::http::header::CONTENT_TYPE && k != axum::http::header::CONTENT_LENGTH {
+            out.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    out
+}
+
 
 /// Opens the data directory, then serves the hub on `listener` until
 /// `shutdown` resolves (graceful: in-flight requests finish).
