@@ -282,11 +282,24 @@ impl App {
             language: ZH_HANS.to_string(),
             source_name: file_name.to_string(),
             source_encoding: parsed.encoding.clone(),
+            occurrences: None,
             chapters: parsed.chapters,
         };
+        // Tag in memory first, then store work, chapters and occurrences in
+        // one transaction: a crash never leaves an untagged work behind.
+        let occ = self.tag_chapters(&work.chapters);
+        let occurrences = occ.len();
+        let work = NewWork {
+            occurrences: Some(occ),
+            ..work
+        };
         let id = self.stores.works.create_work(&work, clock::now_ms())?;
-        tracing::info!(work = id, chapters = work.chapters.len(), "imported work");
-        let occurrences = self.tag_work(id)?;
+        tracing::info!(
+            work = id,
+            chapters = work.chapters.len(),
+            occurrences,
+            "imported work"
+        );
         Ok(ImportReport {
             work: Some(id),
             title,
@@ -299,6 +312,26 @@ impl App {
     /// Works visible in `scope`.
     pub fn list_works(&self, scope: &WorkScope) -> Result<Vec<Work>, AppError> {
         Ok(self.stores.works.list_works(scope)?)
+    }
+
+    /// Occurrences of KB concepts in chapters (not stored).
+    pub fn tag_chapters(
+        &self,
+        chapters: &[qiantang_works::model::NewChapter],
+    ) -> Vec<StoredOccurrence> {
+        let kb = self.kb();
+        let mut all = Vec::new();
+        for ch in chapters {
+            for o in kb.tagger.tag(&ch.text) {
+                all.push(StoredOccurrence {
+                    chapter: ch.number,
+                    start: o.start as u32,
+                    len: o.len as u32,
+                    concept: o.concept,
+                });
+            }
+        }
+        all
     }
 
     /// Tags every chapter of a work with the current KB, replacing earlier

@@ -201,7 +201,13 @@ async fn uniform_errors(req: axum::extract::Request, next: axum::middleware::Nex
         (_, false) => text,
     };
     let mut out = if is_api {
-        (status, axum::Json(dto::ErrorDto { error: dto::ErrorBody { code, message } })).into_response()
+        (
+            status,
+            axum::Json(dto::ErrorDto {
+                error: dto::ErrorBody { code, message },
+            }),
+        )
+            .into_response()
     } else {
         let page = maud::html! {
             (maud::DOCTYPE)
@@ -219,7 +225,6 @@ async fn uniform_errors(req: axum::extract::Request, next: axum::middleware::Nex
     }
     out
 }
-
 
 /// Opens the data directory, then serves the hub on `listener` until
 /// `shutdown` resolves (graceful: in-flight requests finish).

@@ -100,7 +100,8 @@ pub trait KbStore: Send + Sync {
     /// revision for each one that changed; `actor` and `at_ms` go into the history.
     fn put_concepts(&self, concepts: &[Concept], actor: &str, at_ms: i64)
         -> Result<(), StoreError>;
-    /// Deletes a concept and its renderings; `false` when it did not exist.
+    /// Deletes a concept, its renderings and its occurrences in works (one
+    /// transaction); `false` when it did not exist.
     fn delete_concept(&self, id: &str) -> Result<bool, StoreError>;
     /// Concepts whose id or any label contains `query` (case-insensitive for Latin script), at most `limit`.
     fn search_concepts(&self, query: &str, limit: usize) -> Result<Vec<Concept>, StoreError>;

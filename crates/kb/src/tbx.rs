@@ -416,7 +416,10 @@ fn attr(e: &BytesStart<'_>, names: &[&[u8]]) -> Result<Option<String>, quick_xml
             // Only XML's five predefined entities: TBX is XML, not HTML (and
             // quick-xml's `escape-html` feature, enabled elsewhere in the
             // workspace, must not change what this parser accepts).
-            return Ok(Some(a.unescape_value_with(quick_xml::escape::resolve_xml_entity)?.into_owned()));
+            return Ok(Some(
+                a.unescape_value_with(quick_xml::escape::resolve_xml_entity)?
+                    .into_owned(),
+            ));
         }
     }
     Ok(None)

@@ -89,7 +89,7 @@ CREATE INDEX audit_org ON audit(org, id);
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 CREATE TABLE works (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     org INTEGER NOT NULL REFERENCES orgs(id),
     published INTEGER NOT NULL DEFAULT 0,
     title TEXT NOT NULL,

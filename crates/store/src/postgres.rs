@@ -490,12 +490,14 @@ impl KbStore for PostgresStore {
     }
 
     fn delete_concept(&self, id: &str) -> Result<bool, StoreError> {
-        let n = self.execute(
-            "delete concept",
-            "DELETE FROM concepts WHERE id = $1",
-            &[&id],
-        )?;
-        Ok(n > 0)
+        self.write(|tx| {
+            let n = tx
+                .execute("DELETE FROM concepts WHERE id = $1", &[&id])
+                .map_err(|e| db("delete concept", e))?;
+            tx.execute("DELETE FROM occurrences WHERE concept = $1", &[&id])
+                .map_err(|e| db("delete concept occurrences", e))?;
+            Ok(n > 0)
+        })
     }
 
     fn search_concepts(&self, query: &str, limit: usize) -> Result<Vec<Concept>, StoreError> {
@@ -815,6 +817,20 @@ impl PostgresStore {
                 &[&id, &numbers, &titles, &counts, &hashes],
             )
             .map_err(|e| db("insert chapter", e))?;
+            if let Some(occ) = &work.occurrences {
+                tx.execute("UPDATE works SET tagged_ms = $2 WHERE id = $1", &[&id, &at_ms])
+                    .map_err(|e| db("tag work", e))?;
+                let chapters: Vec<i64> = occ.iter().map(|o| i64::from(o.chapter)).collect();
+                let starts: Vec<i64> = occ.iter().map(|o| i64::from(o.start)).collect();
+                let lens: Vec<i64> = occ.iter().map(|o| i64::from(o.len)).collect();
+                let concepts: Vec<&str> = occ.iter().map(|o| o.concept.as_str()).collect();
+                tx.execute(
+                    "INSERT INTO occurrences (work, chapter, start, len, concept)
+                     SELECT $1, * FROM UNNEST($2::BIGINT[], $3::BIGINT[], $4::BIGINT[], $5::TEXT[])",
+                    &[&id, &chapters, &starts, &lens, &concepts],
+                )
+                .map_err(|e| db("insert occurrence", e))?;
+            }
             Ok(id)
         })
     }

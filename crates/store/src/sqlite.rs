@@ -274,9 +274,16 @@ impl KbStore for SqliteStore {
     }
 
     fn delete_concept(&self, id: &str) -> Result<bool, StoreError> {
-        let n = lock(&self.writer)
+        let mut c = lock(&self.writer);
+        let tx = c
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| db("begin", e))?;
+        let n = tx
             .execute("DELETE FROM concepts WHERE id = ?1", [id])
             .map_err(|e| db("delete concept", e))?;
+        tx.execute("DELETE FROM occurrences WHERE concept = ?1", [id])
+            .map_err(|e| db("delete concept occurrences", e))?;
+        tx.commit().map_err(|e| db("commit", e))?;
         Ok(n > 0)
     }
 
@@ -618,6 +625,22 @@ impl WorkStore for SqliteStore {
                 e => db("insert work", e),
             })?;
             let id = tx.last_insert_rowid();
+            if let Some(occ) = &work.occurrences {
+                tx.execute(
+                    "UPDATE works SET tagged_ms = ?2 WHERE id = ?1",
+                    params![id, at_ms],
+                )
+                .map_err(|e| db("tag work", e))?;
+                let mut st = tx
+                    .prepare_cached(
+                        "INSERT INTO occurrences (work, chapter, start, len, concept) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )
+                    .map_err(|e| db("insert occurrence", e))?;
+                for o in occ {
+                    st.execute(params![id, o.chapter, o.start, o.len, o.concept])
+                        .map_err(|e| db("insert occurrence", e))?;
+                }
+            }
             {
                 let mut st = tx
                     .prepare_cached(

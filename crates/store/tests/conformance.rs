@@ -208,6 +208,7 @@ fn concept(id: &str, zh: &str, broader: &[&str]) -> Concept {
 
 fn work(org: i64, title: &str, n: u32) -> NewWork {
     NewWork {
+        occurrences: None,
         org,
         title: title.into(),
         author: Some("佚名".into()),
@@ -1153,5 +1154,41 @@ fn concept_proposals_are_decided_once() {
         assert!(!s
             .decide_proposal(9999, ProposalStatus::Approved, "x", 1)
             .unwrap());
+    }
+}
+
+#[test]
+fn occurrences_stored_with_the_work_and_removed_with_their_concept() {
+    for s in backends() {
+        let name = s.name;
+        let org = s.create_org("org", 1).unwrap().id;
+        s.put_concepts(&[concept("place.west-lake", "西湖", &[])], "seed", 1)
+            .unwrap();
+        let occ = |ch: u32, start: u32, c: &str| StoredOccurrence {
+            chapter: ch,
+            start,
+            len: 2,
+            concept: c.into(),
+        };
+        let mut w = work(org, "带标注", 2);
+        w.occurrences = Some(vec![
+            occ(1, 3, "place.west-lake"),
+            occ(2, 3, "place.west-lake"),
+        ]);
+        let id = s.create_work(&w, 5).unwrap();
+        let counts = s
+            .concept_counts(id)
+            .unwrap()
+            .expect("tagged in the same transaction");
+        assert_eq!((counts[0].count, counts[0].chapters), (2, 2), "{name}");
+        // Ids are never reused after a deletion.
+        let id2 = s.create_work(&work(org, "二", 1), 6).unwrap();
+        assert!(s.delete_work(id2).unwrap());
+        let id3 = s.create_work(&work(org, "三", 1), 7).unwrap();
+        assert!(id3 > id2, "{name}: work id {id2} reused");
+        // Deleting a concept removes its occurrences.
+        assert!(s.delete_concept("place.west-lake").unwrap());
+        assert!(s.chapter_occurrences(id, 1).unwrap().is_empty(), "{name}");
+        assert!(s.concept_counts(id).unwrap().unwrap().is_empty(), "{name}");
     }
 }

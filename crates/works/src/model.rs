@@ -74,6 +74,10 @@ pub struct NewWork {
     pub source_encoding: String,
     /// Chapters in reading order, numbered 1..=n.
     pub chapters: Vec<NewChapter>,
+    /// Concept occurrences found by tagging before storing; `Some` stores
+    /// them in the same transaction and marks the work tagged, so a crash
+    /// never leaves an imported but untagged work.
+    pub occurrences: Option<Vec<StoredOccurrence>>,
 }
 
 /// A stored work (without chapter text).

@@ -6,7 +6,8 @@ use qiantang_kb::StoreError;
 /// Storage of works, chapters and tagging results. Every call is one
 /// transaction: an error means nothing was written.
 pub trait WorkStore: Send + Sync {
-    /// Stores a work with all its chapters atomically; returns its id.
+    /// Stores a work with all its chapters (and its occurrences, when given)
+    /// atomically; returns its id. Ids are never reused after a deletion.
     fn create_work(&self, work: &NewWork, at_ms: i64) -> Result<WorkId, StoreError>;
     /// Works in `scope`, newest first.
     fn list_works(&self, scope: &WorkScope) -> Result<Vec<Work>, StoreError>;

@@ -608,32 +608,3 @@ fn print_listings() {
     }
 }
 
-#[test]
-fn zz_probe() {
-    let samples: Vec<(&str, &str)> = vec![
-        ("ja", "第一章　はじまり\n　吾輩は猫である。名前はまだ無い。どこで生れたかとんと見当がつかぬ。何でも薄暗いじめじめした所でニャーニャー泣いていた事だけは記憶している。吾輩はここで始めて人間というものを見た。しかもあとで聞くとそれは書生という人間中で一番獰悪な種族であったそうだ。\n第二章　つづき\n　この書生というのは時々我々を捕えて煮て食うという話である。しかしその当時は何という考もなかったから別段恐しいとも思わなかった。\n"),
-        ("ko", "제1장 시작\n　옛날 옛적에 한 마을에 가난한 나무꾼이 살고 있었습니다. 그는 매일 산에 올라가 나무를 하고 시장에 내다 팔아 어머니를 모시고 살았습니다. 어느 날 나무를 하다가 사슴 한 마리가 숨을 헐떡이며 달려오는 것을 보았습니다.\n제2장 계속\n　사슴은 사냥꾼에게 쫓기고 있다며 숨겨 달라고 부탁했습니다. 나무꾼은 사슴을 나뭇더미 속에 숨겨 주었습니다.\n"),
-        ("zh1", "第一章 开始\n　　他走了。\n"),
-        ("zh2", "第一回 始\n　　话说。\n第二回 终\n　　完。\n"),
-        ("zh3", "第一章 重生\n　　他醒了，发现自己回到了十年前。\n"),
-        ("zh4", "序\n　　这是一本书。\n"),
-        ("zh5", "第1章 重生\n他醒了。\n第2章 回家\n他回家了。\n"),
-        ("zh6", "第一卷 上\n第一章 始\n　　正文。\n"),
-        ("zh7", "山中\n　　山中有寺。\n　　寺中有僧。\n\n水边\n　　水边有桥。\n夜归\n　　月色很好。\n"),
-        ("zh8", "《济公全传》\n作者：郭小亭\n\n第一回 李节度拜佛求子\n　　话说。\n"),
-        ("zh9", "第一章\n　　雨。\n"),
-    ];
-    for (name, s) in samples {
-        for enc in [encoding_rs::GBK, encoding_rs::BIG5, encoding_rs::SHIFT_JIS, encoding_rs::EUC_JP, encoding_rs::EUC_KR, encoding_rs::ISO_2022_JP] {
-            let (b, _, unm) = enc.encode(s);
-            if unm { continue; }
-            let mut d = chardetng::EncodingDetector::new();
-            d.feed(&b, true);
-            let g = d.guess_assess(None, false);
-            let h = d.guess_assess(Some(b"hk"), false);
-            let c = d.guess_assess(Some(b"cn"), false);
-            let t = d.guess_assess(Some(b"tw"), false);
-            println!("{name:4} {:12} none={:?} hk={:?} cn={:?} tw={:?}", enc.name(), (g.0.name(), g.1), (h.0.name(), h.1), (c.0.name(), c.1), (t.0.name(), t.1));
-        }
-    }
-}

@@ -119,9 +119,13 @@ async fn every_listed_route_exists() {
         assert_ne!(resp.status(), StatusCode::METHOD_NOT_ALLOWED, "{m} {uri}");
         // A 404 may come from a handler (unknown placeholder id), never from the fallback.
         let status = resp.status();
-        let body = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes();
+        let body = http_body_util::BodyExt::collect(resp.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
         assert!(
-            !(status == StatusCode::NOT_FOUND && String::from_utf8_lossy(&body).contains(qiantang_hub::NO_ROUTE)),
+            !(status == StatusCode::NOT_FOUND
+                && String::from_utf8_lossy(&body).contains(qiantang_hub::NO_ROUTE)),
             "{m} {uri} has no route"
         );
     }
@@ -165,19 +169,42 @@ async fn every_error_has_the_documented_shape() {
     let r = router(app, cfg);
     let cases = [
         ("GET", "/api/v1/works/not-a-number", StatusCode::BAD_REQUEST),
-        ("GET", "/api/v1/works/99999999999999999999999", StatusCode::BAD_REQUEST),
+        (
+            "GET",
+            "/api/v1/works/99999999999999999999999",
+            StatusCode::BAD_REQUEST,
+        ),
         ("GET", "/api/v1/no/such/route", StatusCode::NOT_FOUND),
         ("PATCH", "/api/v1/works", StatusCode::METHOD_NOT_ALLOWED),
-        ("GET", "/api/v1/kb/concepts?limit=lots", StatusCode::BAD_REQUEST),
-        ("POST", "/api/v1/kb/import?format=tbx", StatusCode::UNAUTHORIZED),
+        (
+            "GET",
+            "/api/v1/kb/concepts?limit=lots",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "POST",
+            "/api/v1/kb/import?format=tbx",
+            StatusCode::UNAUTHORIZED,
+        ),
     ];
     for (m, uri, want) in cases {
-        let req = Request::builder().method(Method::from_bytes(m.as_bytes()).unwrap()).uri(uri).body(Body::empty()).unwrap();
+        let req = Request::builder()
+            .method(Method::from_bytes(m.as_bytes()).unwrap())
+            .uri(uri)
+            .body(Body::empty())
+            .unwrap();
         let resp = r.clone().oneshot(req).await.unwrap();
         assert_eq!(resp.status(), want, "{m} {uri}");
-        let body = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes();
-        let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_else(|_| panic!("{m} {uri}: not JSON: {}", String::from_utf8_lossy(&body)));
-        assert!(v["error"]["code"].is_string() && v["error"]["message"].is_string(), "{m} {uri}: {v}");
+        let body = http_body_util::BodyExt::collect(resp.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        let v: serde_json::Value = serde_json::from_slice(&body)
+            .unwrap_or_else(|_| panic!("{m} {uri}: not JSON: {}", String::from_utf8_lossy(&body)));
+        assert!(
+            v["error"]["code"].is_string() && v["error"]["message"].is_string(),
+            "{m} {uri}: {v}"
+        );
     }
     // An oversized body with Content-Length is refused before any handler runs.
     let req = Request::post("/api/v1/kb/import")
@@ -186,11 +213,21 @@ async fn every_error_has_the_documented_shape() {
         .unwrap();
     let resp = r.clone().oneshot(req).await.unwrap();
     assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    let body = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes();
+    let body = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(v["error"]["code"], "payload_too_large");
     // Pages get HTML.
-    let resp = r.clone().oneshot(Request::get("/no/such/page").body(Body::empty()).unwrap()).await.unwrap();
+    let resp = r
+        .clone()
+        .oneshot(Request::get("/no/such/page").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
-    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
 }

@@ -10,10 +10,32 @@
 //!    if neither does, the file is binary → [`ErrorKind::NotText`];
 //! 4. valid UTF-8 → UTF-8;
 //! 5. otherwise [`chardetng`] (no TLD hint, UTF-8 not allowed since it was
-//!    ruled out); a `GBK` guess is decoded as its superset `GB18030`. A
-//!    single-byte guess (windows-1252 …), which cannot be told from mojibake, a guess
-//!    chardetng itself does not trust, or one whose decoding has more than
-//!    [`MAX_ERROR_SHARE`] malformed sequences, → [`ErrorKind::UnknownEncoding`].
+//!    ruled out); a `GBK` guess is decoded as its superset `GB18030`. Only the
+//!    Chinese legacy encodings ([`CHINESE_LEGACY`]: GB18030/GBK, Big5) are
+//!    accepted. A single-byte guess (windows-1252 …), which cannot be told
+//!    from mojibake, a guess chardetng itself does not trust, or one whose
+//!    decoding has more than [`MAX_ERROR_SHARE`] malformed sequences,
+//!    → [`ErrorKind::UnknownEncoding`]. A Japanese or Korean guess
+//!    (Shift_JIS, EUC-JP, ISO-2022-JP, EUC-KR) → [`ErrorKind::NotChinese`],
+//!    with one exception for files chardetng is unsure about, below.
+//!
+//! **Japanese/Korean guesses on Chinese files.** chardetng tells GBK and Big5
+//! from Shift_JIS/EUC-JP/EUC-KR well even on files of a line or two (see the
+//! tests), but all of them accept most byte pairs, so a wrong CJK guess
+//! cannot be ruled out. Qiantang imports Chinese only, so when in doubt it
+//! prefers a Chinese reading — but it must not import real Japanese or
+//! Korean as GBK mojibake. A Japanese or Korean guess is therefore believed
+//! when the text decoded that way looks like that language
+//! ([`looks_japanese`]: kana make up at least [`MIN_KANA_SHARE`] of the
+//! kana and ideographs; [`looks_korean`]: Hangul syllables make up at least
+//! [`MIN_HANGUL_SHARE`] of the Hangul and ideographs). Real Japanese and
+//! Korean prose is far above these shares; Chinese bytes misread as
+//! Shift_JIS/EUC-JP give almost no kana, and misread as EUC-KR give a mix
+//! of Hangul and hanja. Only when the guess is *not* believed is chardetng
+//! asked again with a Hong Kong TLD hint (both GBK and Big5 native there),
+//! and its Chinese answer is used if it decodes cleanly. (A TLD hint is not
+//! used up front: it makes chardetng answer GBK even for long, genuine
+//! Japanese and Korean text.)
 //!
 //! Every decoded text is then checked for binary content (control characters
 //! and U+FFFD above [`MAX_JUNK_SHARE`] → [`ErrorKind::NotText`]) and has its
@@ -38,8 +60,22 @@ pub const MAX_JUNK_SHARE: f64 = 0.01;
 const MIN_UTF16_PLAUSIBLE: f64 = 0.9;
 
 /// Legacy multi-byte encodings accepted from `chardetng` (GBK is read as
-/// GB18030). Single-byte guesses (windows-1252, KOI8-R, …) are refused.
-const CJK_LEGACY: [&Encoding; 6] = [GB18030, BIG5, SHIFT_JIS, EUC_JP, EUC_KR, ISO_2022_JP];
+/// GB18030). Everything else is refused.
+pub const CHINESE_LEGACY: [&Encoding; 2] = [GB18030, BIG5];
+
+/// Japanese and Korean multi-byte encodings `chardetng` can guess; refused
+/// with [`ErrorKind::NotChinese`].
+const JAPANESE_KOREAN: [&Encoding; 4] = [SHIFT_JIS, EUC_JP, ISO_2022_JP, EUC_KR];
+
+/// Minimum share of kana among kana and CJK ideographs for a Japanese guess
+/// to be believed (see the module documentation). Japanese prose, even
+/// kanji-heavy, is well above a third kana.
+pub const MIN_KANA_SHARE: f64 = 0.05;
+
+/// Minimum share of Hangul syllables among Hangul and CJK ideographs for a
+/// Korean guess to be believed. Modern Korean prose is nearly all Hangul;
+/// Chinese GBK bytes read as EUC-KR give well under half.
+pub const MIN_HANGUL_SHARE: f64 = 0.6;
 
 /// A decoded text file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,9 +111,12 @@ pub fn decode_text(bytes: &[u8]) -> Result<Decoded, ErrorKind> {
         let mut det = chardetng::EncodingDetector::new();
         det.feed(bytes, true);
         let (guess, confident) = det.guess_assess(None, false);
-        let enc = if guess == GBK { GB18030 } else { guess };
+        let mut enc = if guess == GBK { GB18030 } else { guess };
         tracing::debug!(guess = enc.name(), confident, "chardetng guess");
-        if !CJK_LEGACY.contains(&enc) || !confident {
+        if confident && JAPANESE_KOREAN.contains(&enc) {
+            enc = recheck_japanese_korean(&det, enc, bytes)?;
+        }
+        if !CHINESE_LEGACY.contains(&enc) || !confident {
             // A single-byte guess decodes any bytes without error, so it
             // cannot be told from mojibake: refuse it rather than import garbage.
             let (text, _) = decode_counting(enc, bytes);
@@ -93,6 +132,79 @@ pub fn decode_text(bytes: &[u8]) -> Result<Decoded, ErrorKind> {
         encoding: display_name(encoding),
         text: normalize_newlines(&text),
     })
+}
+
+/// `enc` is chardetng's Japanese or Korean guess for `bytes`. Refuse the
+/// file with [`ErrorKind::NotChinese`] if the text read that way looks like
+/// that language; otherwise return chardetng's Chinese reading (GB18030 or
+/// Big5) when it decodes cleanly, else refuse the same way.
+fn recheck_japanese_korean(
+    det: &chardetng::EncodingDetector,
+    enc: &'static Encoding,
+    bytes: &[u8],
+) -> Result<&'static Encoding, ErrorKind> {
+    let refuse = || ErrorKind::NotChinese(enc.name().to_owned());
+    let (text, _) = decode_counting(enc, bytes);
+    let believed = if enc == EUC_KR {
+        looks_korean(&text)
+    } else {
+        looks_japanese(&text)
+    };
+    if believed {
+        return Err(refuse());
+    }
+    let (alt, alt_confident) = det.guess_assess(Some(b"hk"), false);
+    let alt = if alt == GBK { GB18030 } else { alt };
+    if !alt_confident || !CHINESE_LEGACY.contains(&alt) {
+        return Err(refuse());
+    }
+    let (alt_text, errors) = decode_counting(alt, bytes);
+    if check_errors(alt, &alt_text, errors).is_err() {
+        return Err(refuse());
+    }
+    tracing::info!(
+        guess = enc.name(),
+        read_as = display_name(alt),
+        "chardetng guessed a Japanese/Korean encoding but the text does not look like it; read as Chinese"
+    );
+    Ok(alt)
+}
+
+fn is_ideograph(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FFFF}')
+}
+
+fn share(text: &str, wanted: impl Fn(char) -> bool) -> f64 {
+    let (mut hits, mut total) = (0usize, 0usize);
+    for c in text.chars() {
+        if wanted(c) {
+            hits += 1;
+            total += 1;
+        } else if is_ideograph(c) {
+            total += 1;
+        }
+    }
+    if total == 0 {
+        0.0
+    } else {
+        hits as f64 / total as f64
+    }
+}
+
+/// Whether `text` looks Japanese: kana (hiragana, katakana, half-width
+/// katakana) are at least [`MIN_KANA_SHARE`] of its kana and ideographs.
+pub fn looks_japanese(text: &str) -> bool {
+    share(text, |c| {
+        matches!(c, '\u{3041}'..='\u{309F}' | '\u{30A0}'..='\u{30FF}' | '\u{FF66}'..='\u{FF9D}')
+    }) >= MIN_KANA_SHARE
+}
+
+/// Whether `text` looks Korean: Hangul syllables and jamo are at least
+/// [`MIN_HANGUL_SHARE`] of its Hangul and ideographs.
+pub fn looks_korean(text: &str) -> bool {
+    share(text, |c| {
+        matches!(c, '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}')
+    }) >= MIN_HANGUL_SHARE
 }
 
 /// The name reported for `enc`: encoding_rs's WHATWG name, except that

@@ -9,11 +9,14 @@
 //! * **Plain text** ([`SourceFormat::Txt`]) — everything else. The encoding is
 //!   detected, never chosen by the user (see [`decode`]): BOM, then BOM-less
 //!   UTF-16 by NUL bytes, then UTF-8, then `chardetng` (GBK is read as
-//!   GB18030, Big5 …). Chapters are split at heading lines (see [`txt`]).
+//!   GB18030, Big5; Japanese and Korean encodings are refused). Chapters are
+//!   split at heading lines (see [`txt`]).
 //!
 //! Nothing is truncated or silently dropped: text before the first heading
 //! becomes a chapter titled [`txt::FRONT_MATTER_TITLE`]; a file in which no
-//! heading is found is an error, so the caller writes nothing.
+//! heading is found, or headings but no text, or a chapter longer than
+//! [`MAX_CHAPTER_CHARS`], is an error, so the caller writes nothing.
+//! Empty chapters are kept when other chapters have text.
 //! No function here panics on any input.
 
 pub mod decode;
@@ -108,7 +111,39 @@ pub enum ErrorKind {
     /// A size limit was hit.
     #[error("too large: {0}")]
     TooLarge(String),
+    /// The encoding detected is a multi-byte encoding for another language
+    /// (Shift_JIS, EUC-JP, ISO-2022-JP, EUC-KR; its WHATWG name is given).
+    /// Qiantang imports Chinese text only: UTF-8, UTF-16LE/BE, GB18030/GBK
+    /// and Big5.
+    #[error("detected {0}, not a Chinese encoding; convert the file to UTF-8, GB18030 or Big5")]
+    NotChinese(String),
+    /// Chapter headings were found, but every chapter (including any front
+    /// matter) is empty: most likely a table of contents without the text.
+    #[error("the chapter headings were found but no chapter has any text")]
+    NoChapterText,
+    /// A chapter's text is longer than [`MAX_CHAPTER_CHARS`].
+    #[error(
+        "chapter {number} {title:?} has {chars} characters, more than the limit of \
+         {MAX_CHAPTER_CHARS}; split it (e.g. with --heading-pattern)"
+    )]
+    ChapterTooLong {
+        /// The chapter's number (1-based, in reading order).
+        number: u32,
+        /// The chapter's title.
+        title: String,
+        /// Its length in characters (Unicode scalar values).
+        chars: usize,
+    },
 }
+
+/// Longest chapter text accepted, in characters (Unicode scalar values).
+///
+/// A safety limit of the reader and the tagger, which handle a chapter as
+/// one unit: the longest real web-novel chapters are a few tens of thousands
+/// of characters, so a chapter beyond this is a file whose headings were not
+/// found (or a wrong `--heading-pattern`). Such a chapter is refused with
+/// [`ErrorKind::ChapterTooLong`], never truncated.
+pub const MAX_CHAPTER_CHARS: usize = 2_000_000;
 
 /// An import failure. `Display` reads `<file name>: <problem>`, e.g.
 /// `jigong.txt: file is empty`.
@@ -138,9 +173,10 @@ impl ImportError {
 ///
 /// # Errors
 /// [`ImportError`] naming `file_name` and an [`ErrorKind`]: empty file,
-/// binary file, undetectable encoding, no headings, invalid or unmatched
-/// heading pattern, broken EPUB, EPUB without text, or an EPUB that
-/// decompresses beyond [`epub::MAX_DECOMPRESSED`] bytes.
+/// binary file, undetectable or non-Chinese encoding, no headings, headings
+/// without any text, invalid or unmatched heading pattern, broken EPUB, EPUB
+/// without text, an EPUB that decompresses beyond [`epub::MAX_DECOMPRESSED`]
+/// bytes, or a chapter longer than [`MAX_CHAPTER_CHARS`].
 pub fn parse_novel(
     file_name: &str,
     bytes: &[u8],
@@ -172,6 +208,7 @@ pub fn parse_novel(
         };
     if is_epub {
         let book = epub::read_epub(bytes).map_err(err)?;
+        check_chapter_lengths(&book.chapters).map_err(err)?;
         tracing::info!(
             file = file_name,
             chapters = book.chapters.len(),
@@ -199,6 +236,10 @@ pub fn parse_novel(
             txt::SplitError::NoHeadings => ErrorKind::NoHeadings,
         })
     })?;
+    if chapters.iter().all(|c| c.text.is_empty()) {
+        return Err(err(ErrorKind::NoChapterText));
+    }
+    check_chapter_lengths(&chapters).map_err(err)?;
     tracing::info!(
         file = file_name,
         encoding = decoded.encoding,
@@ -213,4 +254,23 @@ pub fn parse_novel(
         title: None,
         author: None,
     })
+}
+
+/// Refuse the first chapter longer than [`MAX_CHAPTER_CHARS`].
+fn check_chapter_lengths(chapters: &[NewChapter]) -> Result<(), ErrorKind> {
+    for c in chapters {
+        // Cheap bound first: a text of at most MAX bytes has at most MAX chars.
+        if c.text.len() <= MAX_CHAPTER_CHARS {
+            continue;
+        }
+        let chars = c.text.chars().count();
+        if chars > MAX_CHAPTER_CHARS {
+            return Err(ErrorKind::ChapterTooLong {
+                number: c.number,
+                title: c.title.clone(),
+                chars,
+            });
+        }
+    }
+    Ok(())
 }
