@@ -1058,14 +1058,14 @@ fn concurrent_postgres_opens_migrate_once() {
         })
         .collect();
     for t in threads {
-        assert_eq!(t.join().unwrap(), 1);
+        assert_eq!(t.join().unwrap(), 2, "schema version after all migrations");
     }
     let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let n: i64 = c
         .query_one("SELECT COUNT(*) FROM schema_version", &[])
         .unwrap()
         .get(0);
-    assert_eq!(n, 1);
+    assert_eq!(n, 2, "each migration applied exactly once");
 }
 
 #[test]

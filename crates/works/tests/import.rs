@@ -3,7 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use qiantang_works::import::{parse_novel, ErrorKind, ImportOptions, ParsedNovel, SourceFormat};
+use qiantang_works::import::{
+    decode, parse_novel, ErrorKind, ImportOptions, ParsedNovel, SourceFormat, MAX_CHAPTER_CHARS,
+};
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/");
 
@@ -207,6 +209,112 @@ fn big5_traditional_sample() {
     assert!(p.chapters[0].text.starts_with("詩曰"));
 }
 
+/// Japanese sample (own sentences in the manner of a light novel), with
+/// chapter headings Qiantang would otherwise split at.
+const JAPANESE: &str = concat!(
+    "第一章　はじまり\n",
+    "　朝、目が覚めると、窓の外はまだ暗かった。僕はゆっくりと起き上がり、冷たい水で顔を洗った。",
+    "今日から新しい学校に通うことになっている。知らない町、知らない人たち。少しだけ不安だったが、",
+    "それよりも楽しみな気持ちのほうが大きかった。\n",
+    "第二章　出会い\n",
+    "　駅のホームで電車を待っていると、隣に立っていた女の子が突然こちらを振り向いた。",
+    "「あの、もしかして転校生ですか？」と彼女は笑いながら聞いた。僕は驚いて、うまく答えられなかった。\n",
+);
+
+/// Korean sample (own sentences), with numbered chapter headings.
+const KOREAN: &str = concat!(
+    "第一章 시작\n",
+    "　옛날 옛적에 한 마을에 가난한 나무꾼이 살고 있었습니다. 그는 매일 산에 올라가 나무를 하고 ",
+    "시장에 내다 팔아 어머니를 모시고 살았습니다. 어느 날 나무를 하다가 사슴 한 마리가 숨을 ",
+    "헐떡이며 달려오는 것을 보았습니다.\n",
+    "第二章 만남\n",
+    "　사슴은 사냥꾼에게 쫓기고 있다며 숨겨 달라고 부탁했습니다. 나무꾼은 사슴을 나뭇더미 속에 ",
+    "숨겨 주었고, 사냥꾼은 다른 길로 달려가 버렸습니다.\n",
+);
+
+fn encode(enc: &'static encoding_rs::Encoding, text: &str) -> Vec<u8> {
+    let (bytes, used, unmappable) = enc.encode(text);
+    assert_eq!(used, enc, "{} has an encoder", enc.name());
+    assert!(!unmappable, "sample must be encodable in {}", enc.name());
+    bytes.into_owned()
+}
+
+#[test]
+fn japanese_and_korean_encodings_are_refused() {
+    for (enc, text, name) in [
+        (encoding_rs::SHIFT_JIS, JAPANESE, "Shift_JIS"),
+        (encoding_rs::EUC_JP, JAPANESE, "EUC-JP"),
+        (encoding_rs::ISO_2022_JP, JAPANESE, "ISO-2022-JP"),
+        (encoding_rs::EUC_KR, KOREAN, "EUC-KR"),
+    ] {
+        let file = format!("novel.{}.txt", name.to_lowercase());
+        let (k, msg) = parse_err(&file, &encode(enc, text));
+        assert_eq!(k, ErrorKind::NotChinese(name.to_owned()), "{msg}");
+        assert_eq!(
+            msg,
+            format!(
+                "{file}: detected {name}, not a Chinese encoding; convert the file to UTF-8, \
+                 GB18030 or Big5"
+            )
+        );
+    }
+    // The same texts in UTF-8 or UTF-16 are not refused: Qiantang checks the
+    // encoding, not the language.
+    assert_eq!(parse("ja.txt", JAPANESE.as_bytes()).chapters.len(), 2);
+    assert_eq!(parse("ko.txt", KOREAN.as_bytes()).chapters.len(), 2);
+}
+
+#[test]
+fn short_chinese_files_are_not_read_as_japanese_or_korean() {
+    for text in [
+        "第一章\n　　雨。\n",
+        "第一章 开始\n　　他走了。\n",
+        "序\n　　这是一本书。\n",
+        "第1章 重生\n他醒了。\n第2章 回家\n他回家了。\n",
+        "第一卷 上\n第一章 始\n　　正文。\n",
+        "山中\n　　山中有寺。\n　　寺中有僧。\n\n水边\n　　水边有桥。\n夜归\n　　月色很好。\n",
+        "《济公全传》\n作者：郭小亭\n\n第一回 李节度拜佛求子\n　　话说。\n",
+    ] {
+        let utf8 = parse("u.txt", text.as_bytes());
+        let p = parse("gbk.txt", &encode(encoding_rs::GBK, text));
+        assert_eq!(p.encoding, "GB18030", "{text}");
+        assert_same_chapters(&utf8, &p);
+        if let (big5, _, false) = encoding_rs::BIG5.encode(text) {
+            let p = parse("big5.txt", &big5);
+            assert_eq!(p.encoding, "Big5", "{text}");
+            assert_same_chapters(&utf8, &p);
+        }
+    }
+    let trad = "第一回\n　　話說。\n第二回\n　　詩曰。\n";
+    let p = parse("big5.txt", &encode(encoding_rs::BIG5, trad));
+    assert_eq!(p.encoding, "Big5");
+    assert_same_chapters(&parse("u.txt", trad.as_bytes()), &p);
+}
+
+/// The language check behind a Japanese/Korean guess: real Japanese and
+/// Korean pass it; Chinese bytes misread as Shift_JIS, EUC-JP or EUC-KR do
+/// not, so such a file would be read as Chinese rather than refused.
+#[test]
+fn japanese_korean_language_check() {
+    assert!(decode::looks_japanese(JAPANESE));
+    assert!(decode::looks_korean(KOREAN));
+    assert!(!decode::looks_japanese(KOREAN));
+    assert!(!decode::looks_korean(JAPANESE));
+    let zh = String::from_utf8(corpus("novels_zh/jigong_quanzhuan.txt")).unwrap();
+    let zh: String = zh.chars().take(20_000).collect();
+    assert!(!decode::looks_japanese(&zh) && !decode::looks_korean(&zh));
+    let gbk = encode(encoding_rs::GBK, &zh);
+    let big5 = encoding_rs::BIG5.encode(TRADITIONAL).0.into_owned();
+    for bytes in [&gbk, &big5] {
+        for enc in [encoding_rs::SHIFT_JIS, encoding_rs::EUC_JP] {
+            let misread = enc.decode_without_bom_handling(bytes).0;
+            assert!(!decode::looks_japanese(&misread), "{}", enc.name());
+        }
+        let misread = encoding_rs::EUC_KR.decode_without_bom_handling(bytes).0;
+        assert!(!decode::looks_korean(&misread));
+    }
+}
+
 // ---------- heading forms ----------
 
 #[test]
@@ -321,6 +429,61 @@ fn dry_run_listing() {
     assert!(listing[2].starts_with("   3  第三回"));
     assert!(p.chapters.iter().all(|c| c.char_count() > 100));
     assert_eq!(p.chapters[0].sha256().len(), 64);
+}
+
+#[test]
+fn headings_without_any_text_are_refused() {
+    let toc: String = (1..=49).map(|i| format!("第{i}章 标题{i}\n")).collect();
+    let (k, msg) = parse_err("toc.txt", toc.as_bytes());
+    assert_eq!(k, ErrorKind::NoChapterText);
+    assert_eq!(
+        msg,
+        "toc.txt: the chapter headings were found but no chapter has any text"
+    );
+    // With a user pattern too.
+    let e = parse_novel("toc.txt", toc.as_bytes(), &with_pattern(r"第\d+章 .*")).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NoChapterText);
+    // One chapter with text is enough; the empty ones are kept.
+    let some = format!("{toc}　　终于有了正文。\n");
+    let p = parse("toc.txt", some.as_bytes());
+    assert_eq!(p.chapters.len(), 49);
+    assert!(p.chapters[..48].iter().all(|c| c.text.is_empty()));
+    assert_eq!(p.chapters[48].text, "终于有了正文。");
+}
+
+#[test]
+fn over_long_chapter_is_refused_not_truncated() {
+    assert_eq!(MAX_CHAPTER_CHARS, 2_000_000);
+    let at_limit = format!(
+        "第一章 短\n　　短。\n第二章 长\n{}\n",
+        "字".repeat(MAX_CHAPTER_CHARS)
+    );
+    let p = parse("limit.txt", at_limit.as_bytes());
+    assert_eq!(p.chapters[1].char_count(), MAX_CHAPTER_CHARS as u64);
+
+    let over = format!(
+        "第一章 短\n　　短。\n第二章 长\n{}\n第三章 尾\n　　尾。\n",
+        "字".repeat(MAX_CHAPTER_CHARS + 1)
+    );
+    let (k, msg) = parse_err("huge.txt", over.as_bytes());
+    assert_eq!(
+        k,
+        ErrorKind::ChapterTooLong {
+            number: 2,
+            title: "第二章 长".into(),
+            chars: MAX_CHAPTER_CHARS + 1,
+        }
+    );
+    assert!(msg.starts_with("huge.txt: chapter 2 \"第二章 长\""), "{msg}");
+    assert!(msg.contains("2000001 characters"), "{msg}");
+    assert!(msg.contains("limit of 2000000"), "{msg}");
+
+    // An 18 MB single chapter (lines of ordinary paragraphs).
+    let para = "　　他走进房间，看见桌上放着一封信，信上只写了一句话。\n";
+    let big = format!("第一章 长\n{}", para.repeat(18_000_000 / para.len() + 1));
+    assert!(big.len() > 18_000_000);
+    let (k, msg) = parse_err("big.txt", big.as_bytes());
+    assert!(matches!(k, ErrorKind::ChapterTooLong { number: 1, .. }), "{msg}");
 }
 
 // ---------- errors ----------
