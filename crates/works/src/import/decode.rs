@@ -18,6 +18,8 @@
 //!    → [`ErrorKind::UnknownEncoding`]. A Japanese or Korean guess
 //!    (Shift_JIS, EUC-JP, ISO-2022-JP, EUC-KR) → [`ErrorKind::NotChinese`],
 //!    with one exception for files chardetng is unsure about, below.
+//!    (7-bit ISO-2022-JP is valid UTF-8, so ASCII bytes with ESC characters
+//!    are shown to chardetng before rule 4.)
 //!
 //! **Japanese/Korean guesses on Chinese files.** chardetng tells GBK and Big5
 //! from Shift_JIS/EUC-JP/EUC-KR well even on files of a line or two (see the
@@ -29,13 +31,17 @@
 //! ([`looks_japanese`]: kana make up at least [`MIN_KANA_SHARE`] of the
 //! kana and ideographs; [`looks_korean`]: Hangul syllables make up at least
 //! [`MIN_HANGUL_SHARE`] of the Hangul and ideographs). Real Japanese and
-//! Korean prose is far above these shares; Chinese bytes misread as
-//! Shift_JIS/EUC-JP give almost no kana, and misread as EUC-KR give a mix
-//! of Hangul and hanja. Only when the guess is *not* believed is chardetng
-//! asked again with a Hong Kong TLD hint (both GBK and Big5 native there),
-//! and its Chinese answer is used if it decodes cleanly. (A TLD hint is not
-//! used up front: it makes chardetng answer GBK even for long, genuine
-//! Japanese and Korean text.)
+//! Korean prose is far above these shares (about 70 % kana, 95 % Hangul);
+//! GBK bytes misread as Shift_JIS/EUC-JP give no kana, and misread as
+//! EUC-KR about 60 % Hangul, the rest hanja. Only when the guess is *not*
+//! believed is chardetng asked again with a Hong Kong TLD hint (both GBK and
+//! Big5 native there), and its Chinese answer is used if it decodes cleanly.
+//! (A TLD hint is not used up front: it makes chardetng answer GBK even for
+//! long, genuine Japanese and Korean text.) This rescues GBK files only:
+//! Big5's most common characters sit where EUC-JP has kana and EUC-KR has
+//! Hangul, so a Big5 file chardetng took for one of those is refused with
+//! the advice to convert it — never imported as mojibake. When chardetng is
+//! not confident at all, the file is refused as [`ErrorKind::UnknownEncoding`].
 //!
 //! Every decoded text is then checked for binary content (control characters
 //! and U+FFFD above [`MAX_JUNK_SHARE`] → [`ErrorKind::NotText`]) and has its
@@ -69,13 +75,14 @@ const JAPANESE_KOREAN: [&Encoding; 4] = [SHIFT_JIS, EUC_JP, ISO_2022_JP, EUC_KR]
 
 /// Minimum share of kana among kana and CJK ideographs for a Japanese guess
 /// to be believed (see the module documentation). Japanese prose, even
-/// kanji-heavy, is well above a third kana.
-pub const MIN_KANA_SHARE: f64 = 0.05;
+/// kanji-heavy, is well above a third kana; GBK bytes read as Shift_JIS or
+/// EUC-JP give none.
+pub const MIN_KANA_SHARE: f64 = 0.1;
 
 /// Minimum share of Hangul syllables among Hangul and CJK ideographs for a
 /// Korean guess to be believed. Modern Korean prose is nearly all Hangul;
-/// Chinese GBK bytes read as EUC-KR give well under half.
-pub const MIN_HANGUL_SHARE: f64 = 0.6;
+/// Chinese GBK bytes read as EUC-KR give about 60 %.
+pub const MIN_HANGUL_SHARE: f64 = 0.8;
 
 /// A decoded text file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +112,9 @@ pub fn decode_text(bytes: &[u8]) -> Result<Decoded, ErrorKind> {
                 ))
             }
         }
+    } else if bytes.is_ascii() && bytes.contains(&0x1B) && is_iso_2022_jp(bytes) {
+        // 7-bit ISO-2022-JP is valid UTF-8 (ASCII with escape sequences).
+        return Err(ErrorKind::NotChinese(ISO_2022_JP.name().to_owned()));
     } else if let Ok(s) = std::str::from_utf8(bytes) {
         (UTF_8, s.to_owned())
     } else {
@@ -132,6 +142,13 @@ pub fn decode_text(bytes: &[u8]) -> Result<Decoded, ErrorKind> {
         encoding: display_name(encoding),
         text: normalize_newlines(&text),
     })
+}
+
+/// Whether chardetng reads the (ASCII, ESC-containing) `bytes` as ISO-2022-JP.
+fn is_iso_2022_jp(bytes: &[u8]) -> bool {
+    let mut det = chardetng::EncodingDetector::new();
+    det.feed(bytes, true);
+    det.guess(None, false) == ISO_2022_JP
 }
 
 /// `enc` is chardetng's Japanese or Korean guess for `bytes`. Refuse the
@@ -191,20 +208,24 @@ fn share(text: &str, wanted: impl Fn(char) -> bool) -> f64 {
     }
 }
 
-/// Whether `text` looks Japanese: kana (hiragana, katakana, half-width
-/// katakana) are at least [`MIN_KANA_SHARE`] of its kana and ideographs.
+/// Whether `text` looks Japanese: kana (hiragana, full-width katakana) are
+/// at least [`MIN_KANA_SHARE`] of its kana and ideographs. Half-width
+/// katakana are not counted: Shift_JIS maps single bytes 0xA1–0xDF to them,
+/// and those bytes are everywhere in GBK and Big5 text.
 pub fn looks_japanese(text: &str) -> bool {
-    share(text, |c| {
-        matches!(c, '\u{3041}'..='\u{309F}' | '\u{30A0}'..='\u{30FF}' | '\u{FF66}'..='\u{FF9D}')
-    }) >= MIN_KANA_SHARE
+    share(
+        text,
+        |c| matches!(c, '\u{3041}'..='\u{309F}' | '\u{30A0}'..='\u{30FF}'),
+    ) >= MIN_KANA_SHARE
 }
 
 /// Whether `text` looks Korean: Hangul syllables and jamo are at least
 /// [`MIN_HANGUL_SHARE`] of its Hangul and ideographs.
 pub fn looks_korean(text: &str) -> bool {
-    share(text, |c| {
-        matches!(c, '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}')
-    }) >= MIN_HANGUL_SHARE
+    share(
+        text,
+        |c| matches!(c, '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}'),
+    ) >= MIN_HANGUL_SHARE
 }
 
 /// The name reported for `enc`: encoding_rs's WHATWG name, except that
