@@ -83,6 +83,15 @@ PLACES = {
     "龙泉市": ("丽水", "Longquan"),
 }
 
+# Source errors in `project_num`: its last six digits should be the GB/T 2260 code of the applying
+# county/district (Zhejiang = 33xxxx), but two rows carry codes of other places. The concept id keeps the
+# published project_num (ids are stable); `regions` is always derived from `region_raw`, never from the code.
+# project_num -> (correct code, note). See data/PROVENANCE.md.
+PROJECT_NUM_ERRORS = {
+    "X-003_03_360103": ("330106", "360103 is Xihu District of Nanchang, Jiangxi; region_raw is Xihu District, Hangzhou"),
+    "VIII-214_04_300702": ("330702", "300702 is not a valid code; region_raw is Wucheng District, Jinhua (330702)"),
+}
+
 # Pinyin corrections for words the library reads wrongly in these names.
 PHRASES = {
     "乐清": [["yuè"], ["qīng"]], "嵊州": [["shèng"], ["zhōu"]], "嵊泗": [["shèng"], ["sì"]],
@@ -140,7 +149,7 @@ PROPER = [
 # Whole-token pinyin overrides (personal names are surname + given name; a few words the library misreads).
 TOKENS = {
     "刘伯温": "Liú Bówēn", "黄初平": "Huáng Chūpíng", "黄大仙": "Huáng Dàxiān", "徐福": "Xú Fú",
-    "徐文长": "Xú Wèncháng", "苏东坡": "Sū Dōngpō", "王羲之": "Wáng Xīzhī", "张小泉": "Zhāng Xiǎoquán",
+    "徐文长": "Xú Wéncháng", "苏东坡": "Sū Dōngpō", "王羲之": "Wáng Xīzhī", "张小泉": "Zhāng Xiǎoquán",
     "朱养心": "Zhū Yǎngxīn", "杨继洲": "Yáng Jìzhōu", "朱丹溪": "Zhū Dānxī", "汤和": "Tāng Hé",
     "邵永丰": "Shào Yǒngfēng", "胡庆余堂": "Hú Qìngyú Táng", "方回春堂": "Fāng Huíchūn Táng",
     "梁祝": "Liáng-Zhù", "西施": "Xī Shī", "钱王": "Qián Wáng", "刘阮": "Liú-Ruǎn", "白蛇传": "Báishézhuàn",
@@ -269,6 +278,10 @@ def main():
         if not ID_RE.match(cid) or cid in seen:
             raise SystemExit(f"bad or duplicate id {cid}")
         seen.add(cid)
+        suffix = r["project_num"].rsplit("_", 1)[-1]
+        if not suffix.startswith("33") and r["project_num"] not in PROJECT_NUM_ERRORS:
+            raise SystemExit(f"{r['project_num']}: region code {suffix} is not in Zhejiang (33xxxx); "
+                             "check region_raw and add it to PROJECT_NUM_ERRORS")
         name = r["project_name"]
         if name not in en_names:
             raise SystemExit(f"no English name for {name}")
