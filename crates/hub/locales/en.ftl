@@ -91,3 +91,4 @@ kb-reject = Reject
 account-members = Members
 member-set-role = Set role
 member-add = Add member
+reader-capped = Only the first { $count } elements are highlighted on this page.

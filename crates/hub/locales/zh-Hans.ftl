@@ -91,3 +91,4 @@ kb-reject = 驳回
 account-members = 成员
 member-set-role = 设置角色
 member-add = 添加成员
+reader-capped = 本页仅高亮前 { $count } 处文化元素。

@@ -189,7 +189,17 @@ pub(crate) async fn read_upload(mut mp: Multipart) -> Result<Upload, HttpError> 
             "title" => up.title = Some(text()).filter(|t| !t.is_empty()),
             "author" => up.author = Some(text()).filter(|t| !t.is_empty()),
             "heading_pattern" => up.heading_pattern = Some(text()).filter(|t| !t.is_empty()),
-            "dry_run" => up.dry_run = matches!(text().as_str(), "1" | "true" | "on" | "yes"),
+            "dry_run" => {
+                up.dry_run = match text().to_ascii_lowercase().as_str() {
+                    "1" | "true" | "on" | "yes" => true,
+                    "" | "0" | "false" | "off" | "no" => false,
+                    other => {
+                        return Err(HttpError::invalid(format!(
+                            "dry_run must be true or false, not {other:?}"
+                        )))
+                    }
+                }
+            }
             "org" => up.org = Some(text()).filter(|t| !t.is_empty()),
             "csrf" => up.csrf = Some(text()),
             _ => {}

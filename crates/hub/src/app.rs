@@ -29,7 +29,7 @@ pub enum AppError {
     #[error("{0}")]
     Unauthorized(String),
     /// The uploaded file could not be imported; nothing was written.
-    #[error("{0}")]
+    #[error(transparent)]
     Import(#[from] ImportError),
     /// Storage failed.
     #[error(transparent)]
@@ -430,18 +430,34 @@ impl App {
         renderings: &[Rendering],
         actor: &str,
     ) -> Result<(usize, usize), AppError> {
-        let known: std::collections::HashSet<&str> =
-            concepts.iter().map(|c| c.id.as_str()).collect();
-        let kb = self.kb();
+        if concepts.is_empty() && renderings.is_empty() {
+            return Err(AppError::Invalid(
+                "the file holds no concepts and no renderings".into(),
+            ));
+        }
+        // The same rules as an edit, for every imported concept, checked on
+        // the merged graph before anything is written.
+        let mut ids = std::collections::HashSet::new();
         for c in concepts {
-            check_id(&c.id)?;
-            for b in &c.broader {
-                if !known.contains(b.as_str()) && !kb.concepts.contains_key(b) {
-                    return Err(AppError::Invalid(format!(
-                        "concept {} has unknown broader concept {b}",
-                        c.id
-                    )));
-                }
+            check_fields(c)?;
+            if !ids.insert(c.id.as_str()) {
+                return Err(AppError::Invalid(format!("concept {} appears twice", c.id)));
+            }
+        }
+        let mut graph = graph_of(&self.kb());
+        for c in concepts {
+            graph.insert(c.id.clone(), c.broader.clone());
+        }
+        check_graph(
+            &graph,
+            &concepts.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        )?;
+        for r in renderings {
+            if !graph.contains_key(&r.concept) {
+                return Err(AppError::Invalid(format!(
+                    "rendering for unknown concept {}",
+                    r.concept
+                )));
             }
         }
         self.stores
@@ -473,53 +489,79 @@ pub fn check_id(id: &str) -> Result<(), AppError> {
     }
 }
 
-fn validate_concept(c: &Concept, kb: &KbView) -> Result<(), AppError> {
+/// Field rules of a concept: id syntax, a known category, exactly one
+/// preferred zh-Hans label, at most one preferred label per language, labels
+/// of 1–200 characters.
+fn check_fields(c: &Concept) -> Result<(), AppError> {
     check_id(&c.id)?;
+    let bad = |m: String| Err(AppError::Invalid(format!("concept {}: {m}", c.id)));
     if !CATEGORIES.iter().any(|(k, _, _)| *k == c.category) {
-        return Err(AppError::Invalid(format!(
-            "unknown category {:?}",
-            c.category
-        )));
+        return bad(format!("unknown category {:?}", c.category));
     }
     if c.pref_label(ZH_HANS).is_none() {
-        return Err(AppError::Invalid(
-            "a concept needs a preferred zh-Hans label".into(),
-        ));
+        return bad("a concept needs a preferred zh-Hans label".into());
     }
-    for b in &c.broader {
-        if b == &c.id {
-            return Err(AppError::Invalid(
-                "a concept cannot be broader than itself".into(),
-            ));
+    let mut prefs = std::collections::HashSet::new();
+    for l in &c.labels {
+        if l.text.trim().is_empty() || l.text.chars().count() > 200 {
+            return bad(format!("label in {} must have 1–200 characters", l.lang));
         }
-        if !kb.concepts.contains_key(b) {
-            return Err(AppError::Invalid(format!("unknown broader concept {b}")));
+        if l.kind == qiantang_kb::LabelKind::Pref && !prefs.insert(l.lang.as_str()) {
+            return bad(format!("two preferred labels in {}", l.lang));
         }
-        // Refuse cycles: walking up from b must not reach c.
-        let mut stack = vec![b.clone()];
-        let mut seen = std::collections::HashSet::new();
-        while let Some(x) = stack.pop() {
-            if x == c.id {
+    }
+    Ok(())
+}
+
+/// Graph rules: every broader id exists in `graph` (id → broader ids) and no
+/// concept in `check` reaches itself by broader links.
+fn check_graph(graph: &HashMap<String, Vec<String>>, check: &[&str]) -> Result<(), AppError> {
+    for id in check {
+        for b in graph.get(*id).map(Vec::as_slice).unwrap_or(&[]) {
+            if !graph.contains_key(b) {
                 return Err(AppError::Invalid(format!(
-                    "broader link to {b} would create a cycle"
+                    "concept {id} has unknown broader concept {b}"
                 )));
             }
-            if seen.insert(x.clone()) {
-                if let Some(k) = kb.concepts.get(&x) {
-                    stack.extend(k.broader.iter().cloned());
+        }
+        let mut stack: Vec<&str> = graph
+            .get(*id)
+            .map(|v| v.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        let mut seen = std::collections::HashSet::new();
+        while let Some(x) = stack.pop() {
+            if x == *id {
+                return Err(AppError::Invalid(format!(
+                    "broader links of {id} would create a cycle"
+                )));
+            }
+            if seen.insert(x) {
+                if let Some(up) = graph.get(x) {
+                    stack.extend(up.iter().map(String::as_str));
                 }
             }
         }
     }
-    for l in &c.labels {
-        if l.text.trim().is_empty() || l.text.chars().count() > 200 {
-            return Err(AppError::Invalid(format!(
-                "label in {} must have 1–200 characters",
-                l.lang
-            )));
-        }
-    }
     Ok(())
+}
+
+fn graph_of(kb: &KbView) -> HashMap<String, Vec<String>> {
+    kb.concepts
+        .values()
+        .map(|c| (c.id.clone(), c.broader.clone()))
+        .collect()
+}
+
+fn validate_concept(c: &Concept, kb: &KbView) -> Result<(), AppError> {
+    check_fields(c)?;
+    if c.broader.iter().any(|b| b == &c.id) {
+        return Err(AppError::Invalid(
+            "a concept cannot be broader than itself".into(),
+        ));
+    }
+    let mut graph = graph_of(kb);
+    graph.insert(c.id.clone(), c.broader.clone());
+    check_graph(&graph, &[c.id.as_str()])
 }
 
 fn file_stem(name: &str) -> String {

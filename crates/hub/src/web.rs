@@ -448,6 +448,10 @@ async fn retag(
     Redirect::to(&format!("/works/{id}#profile")).into_response()
 }
 
+/// At most this many terms are highlighted on one chapter page (bounds the
+/// page size for pathological chapters; the API still lists every occurrence).
+const MAX_HIGHLIGHTS: usize = 3000;
+
 /// The gloss shown for a term: labels, definition, market rendering.
 fn gloss_markup(c: &Ctx, kb: &KbView, concept: &Concept) -> Markup {
     let def = match c.loc {
@@ -474,6 +478,7 @@ fn gloss_markup(c: &Ctx, kb: &KbView, concept: &Concept) -> Markup {
                     (m.region) " (" (r.rendering.lang) "): "
                     strong { (qiantang_kb::render::display(&r.rendering, true)) }
                     " · " (r.rendering.strategy.as_str())
+                    @if r.fallback { " · " em { (tr(c.loc, "kb-fallback")) } }
                 }
             }
         }
@@ -510,6 +515,7 @@ async fn reader(
     let mut i = 0usize;
     let mut occ_iter = occ.iter().peekable();
     let mut highlighted = 0usize;
+    let mut glosses: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     let flush = |cur: &mut String, paragraphs: &mut Vec<Markup>| {
         if !cur.trim().is_empty() {
             paragraphs.push(html! { p { (PreEscaped(std::mem::take(cur))) } });
@@ -528,11 +534,18 @@ async fn reader(
                 .unwrap_or(&[])
                 .iter()
                 .collect();
-            if let (Some(concept), false) = (kb.concepts.get(&o.concept), surface.contains('\n')) {
+            let room = highlighted < MAX_HIGHLIGHTS;
+            if let (Some(concept), false, true) =
+                (kb.concepts.get(&o.concept), surface.contains('\n'), room)
+            {
+                // Each concept's gloss is rendered once per page and reused.
+                let gloss = glosses
+                    .entry(concept.id.clone())
+                    .or_insert_with(|| gloss_markup(&c, &kb, concept).into_string());
                 let m = html! {
                     span.term tabindex="0" data-concept=(concept.id) data-category=(concept.category) {
                         a.surface href={ "/kb/concepts/" (concept.id) } { (surface) }
-                        (gloss_markup(&c, &kb, concept))
+                        (PreEscaped(gloss.as_str()))
                     }
                 };
                 cur.push_str(&m.into_string());
@@ -576,6 +589,7 @@ async fn reader(
         article.chapter lang="zh-Hans" {
             h1 { (meta.title) }
             p.hint { (tr_args(c.loc, "reader-terms", &[("count", FluentValue::from(highlighted))])) }
+            @if highlighted >= MAX_HIGHLIGHTS { p.hint { (tr_args(c.loc, "reader-capped", &[("count", FluentValue::from(MAX_HIGHLIGHTS))])) } }
             @for p in &paragraphs { (p) }
         }
         (nav)

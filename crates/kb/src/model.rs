@@ -33,6 +33,7 @@ pub enum LabelKind {
 
 /// One label of a concept in one language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Label {
     /// BCP 47 language tag (`zh-Hans`, `zh-Hant`, `zh-Latn-pinyin`, `en`, …).
     pub lang: String,
@@ -65,6 +66,7 @@ impl Status {
 
 /// Where a concept came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub struct Provenance {
     /// Free-text source (a list, a dictionary, "Qiantang seed"…).
     pub source: String,
@@ -75,6 +77,7 @@ pub struct Provenance {
 
 /// Facts from China's national list of representative intangible cultural heritage (ICH).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HeritageFact {
     /// Project code as published, e.g. `VIII-9`.
     pub code: String,
@@ -95,6 +98,7 @@ pub struct HeritageFact {
 
 /// A cultural element: a SKOS-style concept with multilingual labels.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Concept {
     /// Stable identifier, see [`ConceptId`].
     pub id: ConceptId,
@@ -205,6 +209,7 @@ impl Strategy {
 
 /// A rendering rule: how one concept is rendered for a language, optionally narrowed to one market.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Rendering {
     /// The concept rendered.
     pub concept: ConceptId,
@@ -249,6 +254,7 @@ pub enum Proximity {
 
 /// A target market keyed by ISO 3166-1 alpha-2 region.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Market {
     /// ISO 3166-1 alpha-2 code, upper case (`US`, `VN`).
     pub region: String,
@@ -274,13 +280,16 @@ impl Market {
             .unwrap_or("en")
     }
 
-    /// The strategy used when no explicit rendering exists:
-    /// close markets keep the implicit form, low-context distant ones get a gloss.
+    /// The strategy used when no explicit rendering exists: Chinese-reading
+    /// and Japanese markets keep the Han form (the implicit form for close,
+    /// high-context readers); all others transliterate and gloss on first
+    /// occurrence (explanation for low-context or distant readers).
     pub fn default_strategy(&self) -> Strategy {
-        match (self.proximity, self.context) {
-            (Proximity::Close, _) => Strategy::Transliterate,
-            (Proximity::Medium, ContextClass::High) => Strategy::Transliterate,
-            _ => Strategy::TransliterateGloss,
+        let first = self.languages.first().map(String::as_str).unwrap_or("en");
+        if first.starts_with("zh") || first.starts_with("ja") {
+            Strategy::Keep
+        } else {
+            Strategy::TransliterateGloss
         }
     }
 }

@@ -137,3 +137,60 @@ fn tbx_and_skos_exports_round_trip_into_an_empty_data_dir() {
     assert_eq!(c, app.kb().concepts.len());
     assert!(import_body(&app, "tbx", b"<tbx><oops", "test").is_err());
 }
+
+#[test]
+fn kb_import_applies_the_edit_rules_and_writes_nothing_on_error() {
+    let (_d, app) = fresh();
+    let before = app.stores().kb.list_concepts().unwrap();
+    let mut a = app.kb().concepts["place.west-lake"].clone();
+    let mut b = app.kb().concepts["place.leifeng-pagoda"].clone();
+    // A cycle through two imported concepts.
+    a.broader = vec![b.id.clone()];
+    b.broader = vec![a.id.clone()];
+    let err = app
+        .import_kb(&[a.clone(), b.clone()], &[], "t")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cycle"), "{err}");
+    // No preferred zh-Hans label; two preferred labels in one language; unknown category.
+    let mut c = app.kb().concepts["place.west-lake"].clone();
+    c.labels.retain(|l| l.lang != ZH_HANS);
+    assert!(app
+        .import_kb(&[c], &[], "t")
+        .unwrap_err()
+        .to_string()
+        .contains("zh-Hans"));
+    let mut c = app.kb().concepts["place.west-lake"].clone();
+    c.labels.push(qiantang_kb::Label {
+        lang: EN.into(),
+        text: "Xi Hu".into(),
+        kind: qiantang_kb::LabelKind::Pref,
+    });
+    assert!(app
+        .import_kb(&[c.clone()], &[], "t")
+        .unwrap_err()
+        .to_string()
+        .contains("two preferred"));
+    assert!(
+        app.save_concept(c, "t").is_err(),
+        "the same rule holds for edits"
+    );
+    let mut c = app.kb().concepts["place.west-lake"].clone();
+    c.category = "nonsense".into();
+    assert!(app.import_kb(&[c], &[], "t").is_err());
+    // Nothing to import.
+    assert!(app
+        .import_kb(&[], &[], "t")
+        .unwrap_err()
+        .to_string()
+        .contains("no concepts"));
+    assert_eq!(
+        app.stores().kb.list_concepts().unwrap(),
+        before,
+        "a refused import wrote something"
+    );
+    // Unknown fields in a concept are refused, not dropped.
+    let mut v = serde_json::to_value(&app.kb().concepts["place.west-lake"]).unwrap();
+    v["colour"] = serde_json::json!("green");
+    assert!(serde_json::from_value::<Concept>(v).is_err());
+}
