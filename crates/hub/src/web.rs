@@ -251,11 +251,12 @@ fn layout(c: &Ctx, title: &str, body: Markup) -> Response {
 
 fn error_page(c: &Ctx, e: HttpError) -> Response {
     let status = e.status;
-    let body = layout(
-        c,
-        &tr(c.loc, "error-title"),
-        html! { h1 { (tr(c.loc, "error-title")) } p.error { (e.message) } },
-    );
+    let title = match status {
+        StatusCode::NOT_FOUND => tr(c.loc, "not-found"),
+        StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED => tr(c.loc, "forbidden-title"),
+        _ => tr(c.loc, "error-title"),
+    };
+    let body = layout(c, &title, html! { h1 { (title) } p.error { (e.message) } });
     (status, body).into_response()
 }
 
@@ -363,8 +364,11 @@ async fn work_page(
         h1 { (work.title) }
         p.meta {
             @if let Some(a) = &work.author { (a) " · " }
-            (work.chapter_count) " " (tr(c.loc, "col-chapters")) " · " (work.char_count) " " (tr(c.loc, "col-chars"))
-            " · " (tr(c.loc, "col-encoding")) ": " (work.source_encoding)
+            (tr_args(c.loc, "work-meta", &[
+                ("chapters", FluentValue::from(work.chapter_count)),
+                ("chars", FluentValue::from(work.char_count)),
+                ("encoding", FluentValue::from(work.source_encoding.clone())),
+            ]))
         }
         section #profile {
             h2 { (tr(c.loc, "work-profile")) }
@@ -477,7 +481,7 @@ fn gloss_markup(c: &Ctx, kb: &KbView, concept: &Concept) -> Markup {
                 span.rendering data-market=(m.region) {
                     (m.region) " (" (r.rendering.lang) "): "
                     strong { (qiantang_kb::render::display(&r.rendering, true)) }
-                    " · " (r.rendering.strategy.as_str())
+                    " · " (tr(c.loc, &format!("strategy-{}", r.rendering.strategy.as_str())))
                     @if r.fallback { " · " em { (tr(c.loc, "kb-fallback")) } }
                 }
             }
@@ -848,7 +852,7 @@ async fn concept_page(
                     tr {
                         td { (m.region) " " (m.name) }
                         td { (r.rendering.lang) }
-                        td { (r.rendering.strategy.as_str()) }
+                        td { (tr(c.loc, &format!("strategy-{}", r.rendering.strategy.as_str()))) }
                         td { (r.rendering.text) }
                         td { (r.rendering.gloss.as_deref().unwrap_or("")) }
                         td { @if r.fallback { em { (tr(c.loc, "kb-fallback")) } } @else { (r.rendering.status.as_str()) } }
@@ -907,15 +911,15 @@ fn edit_markup(c: &Ctx, concept: &Concept, error: Option<&str>) -> Markup {
             @for lang in langs {
                 fieldset {
                     legend { (lang) }
-                    label { "pref " input type="text" name={ "pref_" (lang) } value=(labels_text(concept, lang, LabelKind::Pref)); }
-                    label { "alt (one per line) " textarea name={ "alt_" (lang) } rows="2" { (labels_text(concept, lang, LabelKind::Alt)) } }
+                    label { (tr(c.loc, "edit-pref")) " " input type="text" name={ "pref_" (lang) } value=(labels_text(concept, lang, LabelKind::Pref)); }
+                    label { (tr(c.loc, "edit-alt")) " " textarea name={ "alt_" (lang) } rows="2" { (labels_text(concept, lang, LabelKind::Alt)) } }
                 }
             }
             p { label { (tr(c.loc, "kb-definition")) " (en)" br; textarea name="def_en" rows="2" cols="80" { (concept.definition.get(EN).map(String::as_str).unwrap_or("")) } } }
             p { label { (tr(c.loc, "kb-definition")) " (zh-Hans)" br; textarea name="def_zh" rows="2" cols="80" { (concept.definition.get(ZH_HANS).map(String::as_str).unwrap_or("")) } } }
             p { label { (tr(c.loc, "kb-broader")) " (ids, one per line)" br; textarea name="broader" rows="2" cols="60" { (concept.broader.join("\n")) } } }
             p { label { (tr(c.loc, "kb-regions")) " (one per line)" br; textarea name="regions" rows="2" cols="60" { (concept.regions.join("\n")) } } }
-            p { label { "status " select name="status" { option value="draft" selected[concept.provenance.status == Status::Draft] { "draft" } option value="reviewed" selected[concept.provenance.status == Status::Reviewed] { "reviewed" } } } }
+            p { label { (tr(c.loc, "edit-status")) " " select name="status" { option value="draft" selected[concept.provenance.status == Status::Draft] { (tr(c.loc, "status-draft")) } option value="reviewed" selected[concept.provenance.status == Status::Reviewed] { (tr(c.loc, "status-reviewed")) } } } }
             p { button type="submit" { (tr(c.loc, "kb-save")) } }
         }
     }
