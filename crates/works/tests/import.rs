@@ -753,30 +753,3 @@ fn zip_bomb_is_refused() {
     assert!(matches!(k, ErrorKind::TooLarge(_)), "{msg}");
     assert!(msg.contains("ZIP bomb"), "{msg}");
 }
-
-#[test]
-#[ignore = "prints a dry-run listing of every corpus file; run with --ignored --nocapture"]
-fn print_listings() {
-    for f in [
-        "samples/epub/alice.epub",
-        "samples/epub/Liber_Esther_pg826.epub",
-        "samples/epub/epub3-samples_hefty-water.epub",
-        "samples/epub/epub3-samples_regime-anticancer-arabic.epub",
-        "novels_zh/yushi_mingyan_28_liang_zhu_episode.txt",
-    ] {
-        let p = parse(f, &corpus(f));
-        println!(
-            "== {f}: {} {:?} {:?} {:?}",
-            p.encoding, p.format, p.title, p.author
-        );
-        for c in &p.chapters {
-            let head: String = c.text.chars().take(40).collect();
-            println!(
-                "{:>4}  {}  ({} chars)  {head:?}",
-                c.number,
-                c.title,
-                c.char_count()
-            );
-        }
-    }
-}
