@@ -732,6 +732,15 @@ async fn import_kb(
     Ok(Json(serde_json::json!({"concepts": c, "renderings": r})))
 }
 
+/// Parses a role name; 400 naming the valid roles otherwise.
+pub(crate) fn parse_role(s: &str) -> Result<qiantang_auth::Role, HttpError> {
+    qiantang_auth::Role::parse(s).ok_or_else(|| {
+        HttpError::invalid(format!(
+            "unknown role {s:?}: use owner, editor, translator, reviewer, analyst or viewer"
+        ))
+    })
+}
+
 fn org_dto(o: &qiantang_auth::Org, role: Option<qiantang_auth::Role>) -> serde_json::Value {
     serde_json::json!({"id": o.id, "name": o.name, "role": role.map(|r| r.as_str()), "created": crate::clock::rfc3339(o.created_ms)})
 }
@@ -811,8 +820,7 @@ async fn put_member(
     State(s): State<HubState>,
     Json(b): Json<MemberBody>,
 ) -> Result<Json<serde_json::Value>, HttpError> {
-    let role = qiantang_auth::Role::parse(&b.role)
-        .ok_or_else(|| HttpError::invalid(format!("unknown role {:?}", b.role)))?;
+    let role = parse_role(&b.role)?;
     let actor = a.actor();
     let (user, _) = blocking(&s, move |app| {
         let (u, _) = app
@@ -849,8 +857,7 @@ async fn create_token(
     State(s): State<HubState>,
     Json(b): Json<TokenBody>,
 ) -> Result<Response, HttpError> {
-    let role = qiantang_auth::Role::parse(&b.role)
-        .ok_or_else(|| HttpError::invalid(format!("unknown role {:?}", b.role)))?;
+    let role = parse_role(&b.role)?;
     let actor = a.actor();
     let by = a.caller.user.as_ref().map(|u| u.id);
     let (t, secret) = blocking(&s, move |app| {

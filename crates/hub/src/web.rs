@@ -184,6 +184,16 @@ fn csrf_ok(c: &Ctx, submitted: Option<&str>) -> bool {
         == 0
 }
 
+/// The context of a form post whose CSRF token was checked; the refusal page otherwise.
+fn posted_ctx(headers: &HeaderMap, auth: RequestAuth, csrf: Option<&str>) -> Result<Ctx, Response> {
+    let c = ctx(headers, &CommonQuery::default(), auth);
+    if csrf_ok(&c, csrf) {
+        Ok(c)
+    } else {
+        Err(csrf_refused(&c))
+    }
+}
+
 fn csrf_field(c: &Ctx) -> Markup {
     html! { input type="hidden" name="csrf" value=(c.csrf); }
 }
@@ -428,10 +438,10 @@ async fn retag(
     headers: HeaderMap,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    let c = ctx(&headers, &CommonQuery::default(), auth);
-    if !csrf_ok(&c, f.csrf.as_deref()) {
-        return csrf_refused(&c);
-    }
+    let c = match posted_ctx(&headers, auth, f.csrf.as_deref()) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let id = work.id;
     let actor = c.auth.actor();
     page_try!(
@@ -1160,10 +1170,10 @@ async fn login_submit(
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    let c = ctx(&headers, &CommonQuery::default(), auth);
-    if !csrf_ok(&c, f.csrf.as_deref()) {
-        return csrf_refused(&c);
-    }
+    let c = match posted_ctx(&headers, auth, f.csrf.as_deref()) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let ip = c.auth.ip.clone();
     if let Err(retry) = s.limits.login(ip.as_deref().unwrap_or("unknown")) {
         let msg = tr_args(
@@ -1227,10 +1237,10 @@ async fn logout(
     headers: HeaderMap,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    let c = ctx(&headers, &CommonQuery::default(), auth);
-    if !csrf_ok(&c, f.csrf.as_deref()) {
-        return csrf_refused(&c);
-    }
+    let c = match posted_ctx(&headers, auth, f.csrf.as_deref()) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     if let Some(secret) = get_cookie(&headers, SESSION_COOKIE).map(str::to_string) {
         let actor = c.auth.actor();
         let _ = blocking(&s, move |a| a.logout(&secret, &actor)).await;
@@ -1378,12 +1388,13 @@ async fn account_create_token(
     headers: HeaderMap,
     Form(f): Form<TokenForm>,
 ) -> Response {
-    let c = ctx(&headers, &CommonQuery::default(), auth);
-    if !csrf_ok(&c, f.csrf.as_deref()) {
-        return csrf_refused(&c);
-    }
-    let Some(role) = qiantang_auth::Role::parse(&f.role) else {
-        return error_page(&c, HttpError::invalid(format!("unknown role {:?}", f.role)));
+    let c = match posted_ctx(&headers, auth, f.csrf.as_deref()) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let role = match crate::api::parse_role(&f.role) {
+        Ok(r) => r,
+        Err(e) => return error_page(&c, e),
     };
     let actor = c.auth.actor();
     let by = c.auth.caller.user.as_ref().map(|u| u.id);
@@ -1411,10 +1422,10 @@ async fn account_revoke_token(
     Path((_, token)): Path<(i64, i64)>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    let c = ctx(&headers, &CommonQuery::default(), auth);
-    if !csrf_ok(&c, f.csrf.as_deref()) {
-        return csrf_refused(&c);
-    }
+    let c = match posted_ctx(&headers, auth, f.csrf.as_deref()) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let actor = c.auth.actor();
     let res = blocking(&s, move |a| {
         match a.stores().auth.get_token(token)? {
@@ -1492,10 +1503,10 @@ async fn decide(
     f: CsrfForm,
     approve: bool,
 ) -> Response {
-    let c = ctx(&headers, &CommonQuery::default(), auth);
-    if !csrf_ok(&c, f.csrf.as_deref()) {
-        return csrf_refused(&c);
-    }
+    let c = match posted_ctx(&headers, auth, f.csrf.as_deref()) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let actor = c.auth.actor();
     match blocking(&s, move |a| a.decide_proposal(id, approve, &actor)).await {
         Ok(_) => Redirect::to("/kb/proposals").into_response(),
@@ -1538,12 +1549,13 @@ async fn account_set_member(
     headers: HeaderMap,
     Form(f): Form<MemberForm>,
 ) -> Response {
-    let c = ctx(&headers, &CommonQuery::default(), auth);
-    if !csrf_ok(&c, f.csrf.as_deref()) {
-        return csrf_refused(&c);
-    }
-    let Some(role) = qiantang_auth::Role::parse(&f.role) else {
-        return error_page(&c, HttpError::invalid(format!("unknown role {:?}", f.role)));
+    let c = match posted_ctx(&headers, auth, f.csrf.as_deref()) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let role = match crate::api::parse_role(&f.role) {
+        Ok(r) => r,
+        Err(e) => return error_page(&c, e),
     };
     let actor = c.auth.actor();
     let res = blocking(&s, move |a| {
