@@ -185,12 +185,16 @@ fn csrf_ok(c: &Ctx, submitted: Option<&str>) -> bool {
 }
 
 /// The context of a form post whose CSRF token was checked; the refusal page otherwise.
-fn posted_ctx(headers: &HeaderMap, auth: RequestAuth, csrf: Option<&str>) -> Result<Ctx, Response> {
+fn posted_ctx(
+    headers: &HeaderMap,
+    auth: RequestAuth,
+    csrf: Option<&str>,
+) -> Result<Ctx, Box<Response>> {
     let c = ctx(headers, &CommonQuery::default(), auth);
     if csrf_ok(&c, csrf) {
         Ok(c)
     } else {
-        Err(csrf_refused(&c))
+        Err(Box::new(csrf_refused(&c)))
     }
 }
 
@@ -440,7 +444,7 @@ async fn retag(
 ) -> Response {
     let c = match posted_ctx(&headers, auth, f.csrf.as_deref()) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let id = work.id;
     let actor = c.auth.actor();
@@ -1172,7 +1176,7 @@ async fn login_submit(
 ) -> Response {
     let c = match posted_ctx(&headers, auth, f.csrf.as_deref()) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let ip = c.auth.ip.clone();
     if let Err(retry) = s.limits.login(ip.as_deref().unwrap_or("unknown")) {
@@ -1239,7 +1243,7 @@ async fn logout(
 ) -> Response {
     let c = match posted_ctx(&headers, auth, f.csrf.as_deref()) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if let Some(secret) = get_cookie(&headers, SESSION_COOKIE).map(str::to_string) {
         let actor = c.auth.actor();
@@ -1390,7 +1394,7 @@ async fn account_create_token(
 ) -> Response {
     let c = match posted_ctx(&headers, auth, f.csrf.as_deref()) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let role = match crate::api::parse_role(&f.role) {
         Ok(r) => r,
@@ -1424,7 +1428,7 @@ async fn account_revoke_token(
 ) -> Response {
     let c = match posted_ctx(&headers, auth, f.csrf.as_deref()) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let actor = c.auth.actor();
     let res = blocking(&s, move |a| {
@@ -1505,7 +1509,7 @@ async fn decide(
 ) -> Response {
     let c = match posted_ctx(&headers, auth, f.csrf.as_deref()) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let actor = c.auth.actor();
     match blocking(&s, move |a| a.decide_proposal(id, approve, &actor)).await {
@@ -1551,7 +1555,7 @@ async fn account_set_member(
 ) -> Response {
     let c = match posted_ctx(&headers, auth, f.csrf.as_deref()) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let role = match crate::api::parse_role(&f.role) {
         Ok(r) => r,
