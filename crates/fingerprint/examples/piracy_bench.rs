@@ -1,0 +1,2 @@
+//! Piracy-finder benchmark (placeholder).
+fn main() {}
