@@ -27,7 +27,9 @@ use support::*;
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 fn rss_kib(field: &str) -> u64 {
@@ -127,9 +129,16 @@ fn main() {
         add(i as u64, &c.text, &mut index);
     }
     for i in 0..n {
-        add(real.len() as u64 + i, &synthetic(i, &sentences, chars), &mut index);
+        add(
+            real.len() as u64 + i,
+            &synthetic(i, &sentences, chars),
+            &mut index,
+        );
         if i > 0 && i % 100_000 == 0 {
-            eprintln!("indexed {i} synthetic chapters in {:.0} s", t0.elapsed().as_secs_f64());
+            eprintln!(
+                "indexed {i} synthetic chapters in {:.0} s",
+                t0.elapsed().as_secs_f64()
+            );
         }
     }
     let t = Instant::now();
@@ -141,9 +150,9 @@ fn main() {
     let hwm = rss_kib("VmHWM:");
 
     // Queries: an edited copy of every real chapter.
-    let mut queries = dump.as_ref().map(|d| {
-        std::io::BufWriter::new(std::fs::File::create(d.join("queries.tsv")).unwrap())
-    });
+    let mut queries = dump
+        .as_ref()
+        .map(|d| std::io::BufWriter::new(std::fs::File::create(d.join("queries.tsv")).unwrap()));
     let mut rng = Rng::new(2024);
     let (mut top1, mut anywhere, mut wrong_above) = (0usize, 0usize, 0usize);
     let mut lat = Vec::new();

@@ -99,7 +99,9 @@ impl ToTraditional {
     }
     /// Converts a text.
     pub fn convert(&self, text: &str) -> String {
-        text.chars().map(|c| *self.0.get(&c).unwrap_or(&c)).collect()
+        text.chars()
+            .map(|c| *self.0.get(&c).unwrap_or(&c))
+            .collect()
     }
 }
 
@@ -156,7 +158,13 @@ fn split_sentences(paragraph: &str) -> Vec<String> {
 }
 
 /// Makes an edited copy of `text`. `pool` is the set of Han characters substitutions draw from.
-pub fn edit(text: &str, edits: Edits, pool: &[char], trad: &ToTraditional, rng: &mut Rng) -> String {
+pub fn edit(
+    text: &str,
+    edits: Edits,
+    pool: &[char],
+    trad: &ToTraditional,
+    rng: &mut Rng,
+) -> String {
     let mut out = String::with_capacity(text.len() + 1024);
     let mut paragraphs = 0;
     let mut since_ad = 0;
@@ -188,7 +196,13 @@ pub fn edit(text: &str, edits: Edits, pool: &[char], trad: &ToTraditional, rng: 
                 since_ad += 1;
                 let c = if edits.punctuation {
                     match c {
-                        '，' => if rng.chance(0.5) { '、' } else { '；' },
+                        '，' => {
+                            if rng.chance(0.5) {
+                                '、'
+                            } else {
+                                '；'
+                            }
+                        }
                         '。' => '！',
                         '“' => '「',
                         '”' => '」',
