@@ -138,7 +138,7 @@ pub enum ConfigError {
 pub fn parse_file(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
     let f: FileConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        message: redact_urls(&e.to_string()),
     })?;
     if let Some(v) = f.version {
         if v != CONFIG_VERSION {
@@ -218,4 +218,38 @@ pub fn resolve(o: &Overrides) -> Result<Config, ConfigError> {
         request_timeout_secs,
         log: o.log.clone().or(file.log).unwrap_or_else(|| "info".into()),
     })
+}
+
+/// Redacts the password of every `scheme://user:password@…` in a message
+/// (TOML errors quote the offending line, which may hold `database_url`).
+pub fn redact_urls(msg: &str) -> String {
+    msg.split_inclusive(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+        .map(|tok| {
+            let (word, tail) = match tok.char_indices().last() {
+                Some((i, c)) if c.is_whitespace() || c == '"' || c == '\'' => tok.split_at(i),
+                _ => (tok, ""),
+            };
+            if word.contains("://") {
+                format!("{}{tail}", qiantang_store::redact_url(word))
+            } else {
+                tok.to_string()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn config_errors_never_show_the_database_password() {
+        let text = "database_url = \"postgres://qt:s3cret-pw@db/x\" nonsense\n";
+        let err = parse_file(Path::new("q.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("s3cret-pw"), "{err}");
+        assert!(err.contains("q.toml"));
+    }
 }

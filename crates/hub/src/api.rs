@@ -53,6 +53,7 @@ pub const ROUTES: &[(&str, &str, Policy)] = &[
     ("POST", "/orgs", Policy::Admin),
     ("GET", "/orgs/{org}/members", Policy::OrgOwner),
     ("PUT", "/orgs/{org}/members", Policy::OrgOwner),
+    ("DELETE", "/orgs/{org}/members/{user}", Policy::OrgOwner),
     ("GET", "/orgs/{org}/tokens", Policy::OrgOwner),
     ("POST", "/orgs/{org}/tokens", Policy::OrgOwner),
     ("DELETE", "/orgs/{org}/tokens/{token}", Policy::OrgOwner),
@@ -89,6 +90,7 @@ pub fn routes() -> Router<HubState> {
         .route("/kb/proposals/{proposal}/reject", post(reject_proposal))
         .route("/orgs", get(list_orgs).post(create_org))
         .route("/orgs/{org}/members", get(list_members).put(put_member))
+        .route("/orgs/{org}/members/{user}", delete(remove_member))
         .route("/orgs/{org}/tokens", get(list_tokens).post(create_token))
         .route("/orgs/{org}/tokens/{token}", delete(revoke_token))
         .route("/orgs/{org}/audit", get(org_audit))
@@ -821,20 +823,26 @@ async fn put_member(
     Json(b): Json<MemberBody>,
 ) -> Result<Json<serde_json::Value>, HttpError> {
     let role = parse_role(&b.role)?;
+    crate::auth::may_grant(&a.caller, role)?;
     let actor = a.actor();
-    let (user, _) = blocking(&s, move |app| {
-        let (u, _) = app
-            .stores()
-            .auth
-            .user_by_email(&b.email)?
-            .ok_or_else(|| AppError::NotFound(format!("user {}", b.email)))?;
-        app.set_role(org, u.id, role, &actor)?;
-        Ok((u, ()))
+    let admin = a.caller.is_admin();
+    let user = blocking(&s, move |app| {
+        app.change_member_role(org, &b.email, role, admin, &actor)
     })
     .await?;
     Ok(Json(
         serde_json::json!({"user": user.id, "email": user.email, "role": role.as_str()}),
     ))
+}
+
+async fn remove_member(
+    OrgOwner(org, a): OrgOwner,
+    State(s): State<HubState>,
+    Path((_, user)): Path<(i64, i64)>,
+) -> Result<StatusCode, HttpError> {
+    let actor = a.actor();
+    blocking(&s, move |app| app.remove_member(org, user, &actor)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn list_tokens(
@@ -858,6 +866,7 @@ async fn create_token(
     Json(b): Json<TokenBody>,
 ) -> Result<Response, HttpError> {
     let role = parse_role(&b.role)?;
+    crate::auth::may_grant(&a.caller, role)?;
     let actor = a.actor();
     let by = a.caller.user.as_ref().map(|u| u.id);
     let (t, secret) = blocking(&s, move |app| {

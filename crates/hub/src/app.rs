@@ -25,6 +25,9 @@ pub enum AppError {
     /// The request was invalid; the message says why.
     #[error("{0}")]
     Invalid(String),
+    /// The caller may not do this (message says why).
+    #[error("{0}")]
+    Forbidden(String),
     /// Authentication failed (wrong credentials).
     #[error("{0}")]
     Unauthorized(String),

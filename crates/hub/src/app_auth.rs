@@ -20,6 +20,9 @@ pub struct Actor {
     pub name: String,
     /// Client IP, if known.
     pub ip: Option<String>,
+    /// The actor's organizations: platform-wide events (logins, KB edits)
+    /// are recorded in each of them, so their owners see them.
+    pub orgs: Vec<OrgId>,
 }
 
 impl Actor {
@@ -28,6 +31,7 @@ impl Actor {
         Actor {
             name: "cli".into(),
             ip: None,
+            orgs: Vec::new(),
         }
     }
 }
@@ -85,18 +89,26 @@ impl App {
         object: &str,
         detail: serde_json::Value,
     ) {
-        let e = AuditEntry {
-            id: 0,
-            at_ms: clock::now_ms(),
-            org,
-            actor: actor.name.clone(),
-            action: action.into(),
-            object: object.into(),
-            detail: detail.to_string(),
-            ip: actor.ip.clone(),
+        // A platform-wide event of a member goes into each of their organizations' logs.
+        let orgs: Vec<Option<OrgId>> = match org {
+            Some(o) => vec![Some(o)],
+            None if !actor.orgs.is_empty() => actor.orgs.iter().map(|o| Some(*o)).collect(),
+            None => vec![None],
         };
-        if let Err(err) = self.stores().auth.append_audit(&e) {
-            tracing::error!(error = %err, action, "could not append to the audit log");
+        for org in orgs {
+            let e = AuditEntry {
+                id: 0,
+                at_ms: clock::now_ms(),
+                org,
+                actor: actor.name.clone(),
+                action: action.into(),
+                object: object.into(),
+                detail: detail.to_string(),
+                ip: actor.ip.clone(),
+            };
+            if let Err(err) = self.stores().auth.append_audit(&e) {
+                tracing::error!(error = %err, action, "could not append to the audit log");
+            }
         }
     }
 
@@ -190,6 +202,7 @@ impl App {
                 &Actor {
                     name: "system".into(),
                     ip: None,
+                    orgs: Vec::new(),
                 },
             )?,
         };
@@ -200,6 +213,7 @@ impl App {
             &Actor {
                 name: "system".into(),
                 ip: None,
+                orgs: Vec::new(),
             },
         )?;
         Ok(Some((user.email, password)))
@@ -274,20 +288,34 @@ impl App {
             None => (None, secret::dummy_hash().to_string()),
         };
         let ok = secret::verify_password(password, &hash);
+        let orgs = match &user {
+            Some(u) => self
+                .stores()
+                .auth
+                .memberships(u.id)?
+                .into_iter()
+                .map(|(o, _)| o.id)
+                .collect(),
+            None => Vec::new(),
+        };
         let actor = Actor {
             name: user
                 .as_ref()
                 .map(|u| format!("user:{}:{}", u.id, u.email))
                 .unwrap_or_else(|| "anonymous".into()),
             ip: ip.clone(),
+            orgs,
         };
+        let known = user.is_some();
         let Some(user) = user.filter(|_| ok) else {
+            // The typed e-mail is recorded only as "known account or not": a
+            // mistyped field could hold a password.
             self.audit(
                 None,
                 &actor,
                 "login_failed",
                 "session",
-                serde_json::json!({"email": email.trim().to_lowercase()}),
+                serde_json::json!({"known_account": known}),
             );
             return Err(AppError::Unauthorized("wrong e-mail or password".into()));
         };
@@ -370,6 +398,19 @@ impl App {
         if approve {
             // Re-validate against today's KB: a broader concept may have gone since.
             self.validate(&concept)?;
+            // Refuse to overwrite an edit made after the proposal (lost update).
+            let newer = self
+                .stores()
+                .kb
+                .concept_history(&concept.id)?
+                .first()
+                .is_some_and(|r| r.at_ms > p.created_ms);
+            if newer {
+                return Err(AppError::Invalid(format!(
+                    "concept {} changed after proposal {id} was made; reject it and propose again from the current version",
+                    concept.id
+                )));
+            }
         }
         let status = if approve {
             ProposalStatus::Approved
@@ -408,5 +449,58 @@ impl App {
             .kb
             .get_proposal(id)?
             .ok_or_else(|| AppError::NotFound(format!("proposal {id}")))
+    }
+}
+
+impl App {
+    /// Changes the role of a member of `org`. Only administrators
+    /// (`by_admin`) add users who are not members yet: owners manage their
+    /// members, they do not recruit other tenants' accounts. An unknown
+    /// e-mail and a non-member get the same refusal (no account enumeration).
+    pub fn change_member_role(
+        &self,
+        org: OrgId,
+        email: &str,
+        role: Role,
+        by_admin: bool,
+        actor: &Actor,
+    ) -> Result<User, AppError> {
+        let refused = || {
+            AppError::Forbidden(format!(
+                "{} is not a member of this organization; an administrator adds members",
+                email.trim()
+            ))
+        };
+        let user = match self.stores().auth.user_by_email(email)? {
+            Some((u, _)) => u,
+            None if by_admin => return Err(AppError::NotFound(format!("user {}", email.trim()))),
+            None => return Err(refused()),
+        };
+        let member = self
+            .stores()
+            .auth
+            .members(org)?
+            .iter()
+            .any(|(u, _)| u.id == user.id);
+        if !member && !by_admin {
+            return Err(refused());
+        }
+        self.set_role(org, user.id, role, actor)?;
+        Ok(user)
+    }
+
+    /// Removes a member from an organization (tokens they created for it stop at once).
+    pub fn remove_member(&self, org: OrgId, user: i64, actor: &Actor) -> Result<(), AppError> {
+        if !self.stores().auth.remove_membership(org, user)? {
+            return Err(AppError::NotFound(format!("member {user}")));
+        }
+        self.audit(
+            Some(org),
+            actor,
+            "member_removed",
+            &format!("user:{user}"),
+            serde_json::json!({}),
+        );
+        Ok(())
     }
 }

@@ -22,6 +22,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use qiantang_auth::policy::{Action, Caller};
 use qiantang_auth::secret::secret_hash;
+use qiantang_auth::Role;
 use qiantang_works::model::{Work, WorkScope};
 
 use crate::app::AppError;
@@ -128,6 +129,7 @@ pub async fn resolve_caller(State(s): State<HubState>, mut req: Request, next: N
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string());
     let is_api = req.uri().path().starts_with("/api/");
+    let method = req.method().clone();
     let headers = req.headers().clone();
     let bearer = headers
         .get(header::AUTHORIZATION)
@@ -151,6 +153,22 @@ pub async fn resolve_caller(State(s): State<HubState>, mut req: Request, next: N
                 };
                 if token.revoked_ms.is_some() {
                     return Ok(Err("this API token was revoked"));
+                }
+                // A token never outlives its creator's authority: it stops when the
+                // creator leaves the organization or loses the role it carries.
+                if let Some(creator) = token.created_by {
+                    let admin = st.auth.get_user(creator)?.is_some_and(|u| u.is_admin);
+                    let now_role = st
+                        .auth
+                        .memberships(creator)?
+                        .into_iter()
+                        .find(|(o, _)| o.id == token.org)
+                        .map(|(_, r)| r);
+                    if !(admin || now_role == Some(Role::Owner) || now_role == Some(token.role)) {
+                        return Ok(Err(
+                            "the user who created this token no longer holds its role",
+                        ));
+                    }
                 }
                 if token.last_used_ms.is_none_or(|t| now - t > 60_000) {
                     st.auth.touch_token(token.id, now)?;
@@ -191,10 +209,43 @@ pub async fn resolve_caller(State(s): State<HubState>, mut req: Request, next: N
     .await;
     let (caller, csrf) = match resolved {
         Ok(Ok(Ok(c))) => c,
-        Ok(Ok(Err(msg))) => return unauthorized(msg),
+        Ok(Ok(Err(msg))) => {
+            // Guessing tokens is throttled like guessing passwords.
+            if let Err(retry) = s
+                .limits
+                .login(&format!("bearer:{}", ip.as_deref().unwrap_or("unknown")))
+            {
+                return too_many(retry);
+            }
+            return unauthorized(msg);
+        }
         Ok(Err(e)) => return HttpError::from(e).into_response(),
         Err(_) => return HttpError::internal().into_response(),
     };
+    // JSON API writes with a session cookie must carry the session's CSRF
+    // token in `X-CSRF-Token` (scripts use bearer tokens, which need none).
+    if is_api && !method.is_safe() {
+        if let Some(expected) = &csrf {
+            let sent = headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let same = sent.len() == expected.len()
+                && sent
+                    .bytes()
+                    .zip(expected.bytes())
+                    .fold(0u8, |a, (x, y)| a | (x ^ y))
+                    == 0;
+            if !same {
+                return HttpError {
+                    status: StatusCode::FORBIDDEN,
+                    code: "csrf",
+                    message: "API writes with a session cookie need the X-CSRF-Token header; scripts should use Authorization: Bearer".into(),
+                }
+                .into_response();
+            }
+        }
+    }
     if is_api {
         let key = match &caller.token {
             Some(t) => format!("token:{}", t.id),
@@ -218,6 +269,8 @@ pub struct Refusal {
     status: StatusCode,
     message: String,
     page_login: Option<String>,
+    /// A page (not `/api/`): answer plain text, which the error layer turns into HTML.
+    page: bool,
 }
 
 impl IntoResponse for Refusal {
@@ -225,15 +278,19 @@ impl IntoResponse for Refusal {
         if let Some(next) = self.page_login {
             return Redirect::to(&format!("/login?next={}", urlencode(&next))).into_response();
         }
+        if self.page {
+            return (self.status, self.message).into_response();
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             return unauthorized(&self.message);
         }
         HttpError {
             status: self.status,
-            code: if self.status == StatusCode::FORBIDDEN {
-                "forbidden"
-            } else {
-                "internal"
+            code: match self.status {
+                StatusCode::FORBIDDEN => "forbidden",
+                StatusCode::BAD_REQUEST => "invalid",
+                StatusCode::NOT_FOUND => "not_found",
+                _ => "internal",
             },
             message: self.message,
         }
@@ -275,14 +332,45 @@ fn refuse(parts: &Parts, caller: &Caller, what: &str) -> Refusal {
             } else {
                 None
             },
+            page: is_page,
         }
     } else {
         Refusal {
             status: StatusCode::FORBIDDEN,
             message: format!("your role does not allow you to {what}"),
             page_login: None,
+            page: is_page,
         }
     }
+}
+
+/// 404 for an admin (who could see any work, so nothing is hidden).
+fn missing(parts: &Parts) -> Refusal {
+    let original = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map(|o| o.0.path().to_string());
+    let path = original.unwrap_or_else(|| parts.uri.path().to_string());
+    Refusal {
+        status: StatusCode::NOT_FOUND,
+        message: "no such work".into(),
+        page_login: None,
+        page: !path.starts_with("/api/"),
+    }
+}
+
+/// Whether the caller may hand out `role` (membership or token). The
+/// reviewer role approves edits of the shared knowledge base for every
+/// tenant, so only platform administrators grant it.
+pub fn may_grant(caller: &Caller, role: Role) -> Result<(), HttpError> {
+    if role == Role::Reviewer && !caller.is_admin() {
+        return Err(HttpError {
+            status: StatusCode::FORBIDDEN,
+            code: "forbidden",
+            message: "only platform administrators grant the reviewer role (it approves shared knowledge-base edits)".into(),
+        });
+    }
+    Ok(())
 }
 
 fn request_auth(parts: &Parts) -> RequestAuth {
@@ -362,6 +450,7 @@ async fn load_work(
             status: StatusCode::BAD_REQUEST,
             message: "bad path".into(),
             page_login: None,
+            page: false,
         })?;
     let Some((_, raw)) = params.iter().find(|(k, _)| k == "id") else {
         return Ok((a, None));
@@ -371,6 +460,7 @@ async fn load_work(
             status: StatusCode::BAD_REQUEST,
             message: format!("work id {raw:?} is not a number"),
             page_login: None,
+            page: false,
         });
     };
     let app = s.app.clone();
@@ -399,6 +489,7 @@ impl FromRequestParts<HubState> for ReadableWork {
             {
                 Ok(ReadableWork(w, a))
             }
+            None if a.caller.is_admin() => Err(missing(parts)),
             _ => Err(refuse(parts, &a.caller, "read this work")),
         }
     }
@@ -413,6 +504,7 @@ impl FromRequestParts<HubState> for WritableWork {
         let (a, work) = load_work(parts, s).await?;
         match work {
             Some(w) if a.caller.can(Action::WriteWork { org: w.org }) => Ok(WritableWork(w, a)),
+            None if a.caller.is_admin() => Err(missing(parts)),
             _ => Err(refuse(parts, &a.caller, "change this work")),
         }
     }
@@ -471,6 +563,7 @@ impl FromRequestParts<HubState> for OrgOwner {
                 status: StatusCode::BAD_REQUEST,
                 message: "bad path".into(),
                 page_login: None,
+                page: false,
             })?;
         let org = params
             .iter()
@@ -489,6 +582,7 @@ impl RequestAuth {
         crate::app_auth::Actor {
             name: self.caller.actor(),
             ip: self.ip.clone(),
+            orgs: self.caller.orgs(),
         }
     }
 

@@ -315,6 +315,11 @@ impl From<AppError> for HttpError {
         match e {
             AppError::NotFound(what) => HttpError::not_found(what),
             AppError::Invalid(m) => HttpError::invalid(m),
+            AppError::Forbidden(m) => HttpError {
+                status: StatusCode::FORBIDDEN,
+                code: "forbidden",
+                message: m,
+            },
             AppError::Unauthorized(m) => HttpError {
                 status: StatusCode::UNAUTHORIZED,
                 code: "unauthorized",

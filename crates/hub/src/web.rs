@@ -1349,13 +1349,13 @@ async fn account_page(s: &HubState, c: &Ctx, created: Option<(String, String)>) 
                     }
                 }
             }
-            form.member method="post" action={ "/account/orgs/" (o.id) "/members" } {
+            @if c.auth.caller.is_admin() { form.member method="post" action={ "/account/orgs/" (o.id) "/members" } {
                 (csrf_field(c))
                 label { (tr(c.loc, "login-email")) " " input type="email" name="email" required; }
                 " "
                 label { (tr(c.loc, "token-role")) " " select name="role" { @for x in qiantang_auth::Role::ALL { option value=(x.as_str()) { (x.as_str()) } } } }
                 " " button type="submit" { (tr(c.loc, "member-add")) }
-            }
+            } }
             p { a href={ "/api/v1/orgs/" (o.id) "/audit?format=jsonl" } { (tr(c.loc, "account-audit")) } }
         }
     };
@@ -1400,6 +1400,9 @@ async fn account_create_token(
         Ok(r) => r,
         Err(e) => return error_page(&c, e),
     };
+    if let Err(e) = crate::auth::may_grant(&c.auth.caller, role) {
+        return error_page(&c, e);
+    }
     let actor = c.auth.actor();
     let by = c.auth.caller.user.as_ref().map(|u| u.id);
     let res = blocking(&s, move |a| {
@@ -1561,15 +1564,14 @@ async fn account_set_member(
         Ok(r) => r,
         Err(e) => return error_page(&c, e),
     };
+    if let Err(e) = crate::auth::may_grant(&c.auth.caller, role) {
+        return error_page(&c, e);
+    }
     let actor = c.auth.actor();
+    let admin = c.auth.caller.is_admin();
     let res = blocking(&s, move |a| {
-        let (u, _) = a.stores().auth.user_by_email(&f.email)?.ok_or_else(|| {
-            AppError::NotFound(format!(
-                "user {} (an administrator creates accounts)",
-                f.email.trim()
-            ))
-        })?;
-        a.set_role(org, u.id, role, &actor)
+        a.change_member_role(org, &f.email, role, admin, &actor)
+            .map(|_| ())
     })
     .await;
     match res {

@@ -64,7 +64,24 @@ fn db(op: &str, e: postgres::Error) -> StoreError {
     if e.code() == Some(&SqlState::DISK_FULL) {
         return StoreError::Backend(format!("{op}: disk full"));
     }
-    StoreError::Backend(format!("{op}: {e}"))
+    StoreError::Backend(format!("{op}: {}", pg_detail(&e)))
+}
+
+/// The server's own message (e.g. "password authentication failed for user
+/// …", "permission denied for schema public") or the connection error's
+/// cause, instead of the bare "db error". Never contains the URL.
+fn pg_detail(e: &postgres::Error) -> String {
+    if let Some(d) = e.as_db_error() {
+        return format!("{} ({}: {})", e, d.code().code(), d.message());
+    }
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    msg
 }
 
 /// Whether `e` violates an integrity constraint (SQLSTATE class 23: unique,
@@ -216,9 +233,11 @@ impl Pool {
                     Err(e) => {
                         self.lock().open -= 1;
                         self.available.notify_one();
-                        Err(StoreError::Backend(
-                            self.scrub(format!("connect to {}: {e}", self.redacted)),
-                        ))
+                        Err(StoreError::Backend(self.scrub(format!(
+                            "connect to {}: {}",
+                            self.redacted,
+                            pg_detail(&e)
+                        ))))
                     }
                 };
             }

@@ -121,6 +121,7 @@ fn fill(path: &str, w: &World) -> String {
         .replace("{token}", &w.a_viewer_id.to_string())
         .replace("{tag}", "en")
         .replace("{proposal}", "1")
+        .replace("{user}", "1")
 }
 
 fn refused(status: StatusCode) -> bool {
@@ -617,4 +618,187 @@ async fn editors_propose_reviewers_decide_and_history_is_kept() {
     ] {
         assert!(actions.contains(&a.to_string()), "{a} missing: {actions:?}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn privileges_cannot_outlive_or_exceed_their_grant() {
+    let w = world();
+    let (owner, _) = w
+        .app
+        .create_user(
+            "own@alpha.test",
+            Some((w.a, Role::Owner)),
+            false,
+            &Actor::cli(),
+        )
+        .unwrap();
+    // An owner's token stops when its creator is demoted.
+    let (_, tok) = w
+        .app
+        .create_token(w.a, Role::Owner, "mine", Some(owner.id), &Actor::cli())
+        .unwrap();
+    let members = format!("/api/v1/orgs/{}/members", w.a);
+    assert_eq!(
+        call(&w.router, get_as(&members, Some(&tok))).await.0,
+        StatusCode::OK
+    );
+    w.app
+        .set_role(w.a, owner.id, Role::Viewer, &Actor::cli())
+        .unwrap();
+    let (s, b) = call(&w.router, get_as(&members, Some(&tok))).await;
+    assert_eq!(
+        s,
+        StatusCode::UNAUTHORIZED,
+        "{}",
+        String::from_utf8_lossy(&b)
+    );
+    // Owners grant neither the reviewer role nor membership to outsiders.
+    let body =
+        |email: &str, role: &str| serde_json::json!({"email": email, "role": role}).to_string();
+    let put = |tok: &str, b: String| {
+        Request::put(&members)
+            .header(header::AUTHORIZATION, format!("Bearer {tok}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(b))
+            .unwrap()
+    };
+    let (outsider, _) = w
+        .app
+        .create_user(
+            "x@beta.test",
+            Some((w.b, Role::Viewer)),
+            false,
+            &Actor::cli(),
+        )
+        .unwrap();
+    let (s, b1) = call(&w.router, put(&w.a_owner, body(&outsider.email, "viewer"))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, b2) = call(
+        &w.router,
+        put(&w.a_owner, body("nobody@nowhere.test", "viewer")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // The two refusals read alike apart from the address (no account enumeration).
+    let strip = |b: &[u8], e: &str| String::from_utf8_lossy(b).replace(e, "E");
+    assert_eq!(
+        strip(&b1, &outsider.email),
+        strip(&b2, "nobody@nowhere.test")
+    );
+    let (editor, _) = w
+        .app
+        .create_user(
+            "ed2@alpha.test",
+            Some((w.a, Role::Editor)),
+            false,
+            &Actor::cli(),
+        )
+        .unwrap();
+    assert_eq!(
+        call(&w.router, put(&w.a_owner, body(&editor.email, "reviewer")))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        call(
+            &w.router,
+            put(&w.a_owner, body(&editor.email, "translator"))
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    let tokens = Request::post(format!("/api/v1/orgs/{}/tokens", w.a))
+        .header(header::AUTHORIZATION, format!("Bearer {}", w.a_owner))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(r#"{"role":"reviewer"}"#))
+        .unwrap();
+    assert_eq!(call(&w.router, tokens).await.0, StatusCode::FORBIDDEN);
+    // Removing a member works once.
+    let del = |tok: &str| {
+        request(
+            "DELETE",
+            &format!("/api/v1/orgs/{}/members/{}", w.a, editor.id),
+            Some(tok),
+        )
+    };
+    assert_eq!(
+        call(&w.router, del(&w.a_owner)).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        call(&w.router, del(&w.a_owner)).await.0,
+        StatusCode::NOT_FOUND
+    );
+    // Guessing tokens is throttled.
+    let mut statuses = Vec::new();
+    for i in 0..14 {
+        statuses.push(
+            call(
+                &w.router,
+                get_as("/api/v1/works", Some(&format!("qt_guess{i}"))),
+            )
+            .await
+            .0,
+        );
+    }
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_writes_with_a_session_cookie_need_the_csrf_header() {
+    let w = world();
+    let (user, password) = w
+        .app
+        .create_user(
+            "ed3@alpha.test",
+            Some((w.a, Role::Editor)),
+            false,
+            &Actor::cli(),
+        )
+        .unwrap();
+    let sess = w
+        .app
+        .login(&user.email, &password, 3_600_000, None)
+        .unwrap();
+    let cookie = format!("qt_session={}", sess.secret);
+    let tag = |csrf: Option<&str>| {
+        let mut b = Request::post(format!("/api/v1/works/{}/tag", w.work_a))
+            .header(header::COOKIE, &cookie);
+        if let Some(c) = csrf {
+            b = b.header("x-csrf-token", c);
+        }
+        b.body(Body::empty()).unwrap()
+    };
+    assert_eq!(call(&w.router, tag(None)).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        call(&w.router, tag(Some("wrong"))).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        call(&w.router, tag(Some(&sess.csrf))).await.0,
+        StatusCode::OK
+    );
+    // Reads need no header.
+    let read = Request::get(format!("/api/v1/works/{}", w.work_a))
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(call(&w.router, read).await.0, StatusCode::OK);
+    // The login is in organization A's audit log; the failed one records no typed text.
+    let _ = w
+        .app
+        .login(&user.email, "my-password-in-the-wrong-field", 1000, None);
+    let audit = w
+        .app
+        .stores()
+        .auth
+        .list_audit(Some(w.a), None, 100)
+        .unwrap();
+    assert!(audit.iter().any(|e| e.action == "login"), "{audit:?}");
+    assert!(audit.iter().all(|e| !e.detail.contains("wrong-field")));
 }
