@@ -822,8 +822,7 @@ async fn put_member(
     State(s): State<HubState>,
     Json(b): Json<MemberBody>,
 ) -> Result<Json<serde_json::Value>, HttpError> {
-    let role = parse_role(&b.role)?;
-    crate::auth::may_grant(&a.caller, role)?;
+    let role = crate::auth::grantable_role(&a.caller, &b.role)?;
     let actor = a.actor();
     let admin = a.caller.is_admin();
     let user = blocking(&s, move |app| {
@@ -865,8 +864,7 @@ async fn create_token(
     State(s): State<HubState>,
     Json(b): Json<TokenBody>,
 ) -> Result<Response, HttpError> {
-    let role = parse_role(&b.role)?;
-    crate::auth::may_grant(&a.caller, role)?;
+    let role = crate::auth::grantable_role(&a.caller, &b.role)?;
     let actor = a.actor();
     let by = a.caller.user.as_ref().map(|u| u.id);
     let (t, secret) = blocking(&s, move |app| {

@@ -373,6 +373,13 @@ pub fn may_grant(caller: &Caller, role: Role) -> Result<(), HttpError> {
     Ok(())
 }
 
+/// Parses a role name the caller wants to hand out and checks [`may_grant`].
+pub fn grantable_role(caller: &Caller, name: &str) -> Result<Role, HttpError> {
+    let role = crate::api::parse_role(name)?;
+    may_grant(caller, role)?;
+    Ok(role)
+}
+
 fn request_auth(parts: &Parts) -> RequestAuth {
     parts
         .extensions

@@ -1396,13 +1396,10 @@ async fn account_create_token(
         Ok(c) => c,
         Err(r) => return *r,
     };
-    let role = match crate::api::parse_role(&f.role) {
+    let role = match crate::auth::grantable_role(&c.auth.caller, &f.role) {
         Ok(r) => r,
         Err(e) => return error_page(&c, e),
     };
-    if let Err(e) = crate::auth::may_grant(&c.auth.caller, role) {
-        return error_page(&c, e);
-    }
     let actor = c.auth.actor();
     let by = c.auth.caller.user.as_ref().map(|u| u.id);
     let res = blocking(&s, move |a| {
@@ -1560,13 +1557,10 @@ async fn account_set_member(
         Ok(c) => c,
         Err(r) => return *r,
     };
-    let role = match crate::api::parse_role(&f.role) {
+    let role = match crate::auth::grantable_role(&c.auth.caller, &f.role) {
         Ok(r) => r,
         Err(e) => return error_page(&c, e),
     };
-    if let Err(e) = crate::auth::may_grant(&c.auth.caller, role) {
-        return error_page(&c, e);
-    }
     let actor = c.auth.actor();
     let admin = c.auth.caller.is_admin();
     let res = blocking(&s, move |a| {
