@@ -108,6 +108,23 @@ fn kb_tbx_export_imports_into_an_empty_data_dir() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
     let file = a.path().join("kb.tbx");
+    // Edit and add concepts in A first, so the copy in B can only come through the TBX file
+    // (a fresh data dir starts from the same built-in seed).
+    let mut c =
+        ok_json(qt(a.path(), &["kb", "show", "place.west-lake", "--json"]))["concept"].clone();
+    c["definition"]["en"] = serde_json::json!("Edited in A & exported <via> TBX.");
+    let cf = a.path().join("c.json");
+    std::fs::write(&cf, c.to_string()).unwrap();
+    assert!(qt(a.path(), &["kb", "put", cf.to_str().unwrap()])
+        .status
+        .success());
+    let mut n = c.clone();
+    n["id"] = serde_json::json!("place.test-only-in-a");
+    n["broader"] = serde_json::json!(["place.west-lake"]);
+    std::fs::write(&cf, n.to_string()).unwrap();
+    assert!(qt(a.path(), &["kb", "put", cf.to_str().unwrap()])
+        .status
+        .success());
     let o = qt(
         a.path(),
         &[
@@ -129,6 +146,14 @@ fn kb_tbx_export_imports_into_an_empty_data_dir() {
     assert_eq!(v["concepts"], stats_a["concepts"]);
     assert_eq!(stats_a, stats_b);
     // Concept by concept, the two KBs are identical.
+    let shown = ok_json(qt(
+        b.path(),
+        &["kb", "show", "place.test-only-in-a", "--json"],
+    ));
+    assert_eq!(
+        shown["concept"]["definition"]["en"],
+        "Edited in A & exported <via> TBX."
+    );
     let la = ok_json(qt(a.path(), &["kb", "list", "--json"]));
     let lb = ok_json(qt(b.path(), &["kb", "list", "--json"]));
     assert_eq!(la, lb);
