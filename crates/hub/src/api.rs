@@ -912,6 +912,9 @@ async fn org_audit(
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, HttpError> {
     let limit = q.limit.unwrap_or(200).clamp(1, 10_000);
+    if !matches!(q.format.as_deref(), None | Some("json") | Some("jsonl")) {
+        return Err(HttpError::invalid("format must be json or jsonl"));
+    }
     let entries = blocking(&s, move |app| {
         Ok(app.stores().auth.list_audit(Some(org), q.before, limit)?)
     })

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tokio::net::TcpListener;
@@ -137,7 +137,25 @@ pub fn router(app: Arc<App>, config: HubConfig) -> Router {
             timeout,
         ))
         .layer(axum::middleware::from_fn(uniform_errors))
+        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(security_header(header::REFERRER_POLICY, "same-origin"))
+        .layer(security_header(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// Sets a response header unless the handler set it (OWASP Secure Headers).
+fn security_header(
+    name: axum::http::HeaderName,
+    value: &'static str,
+) -> tower_http::set_header::SetResponseHeaderLayer<axum::http::HeaderValue> {
+    tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+        name,
+        axum::http::HeaderValue::from_static(value),
+    )
 }
 
 /// Body of the 404 for addresses no route serves (tests tell it from a handler's 404 by it).
