@@ -188,6 +188,30 @@ async fn bad_uploads_are_refused_with_clear_errors() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_eq!(json(&b)["error"]["code"], "invalid");
 
+    // An unclear dry_run is refused rather than taken as a real import.
+    let novel = std::fs::read(crate::corpus(
+        "novels_zh/yushi_mingyan_28_liang_zhu_episode.txt",
+    ))
+    .unwrap();
+    let (ct, body) = multipart(&[
+        ("file", Some("y.txt"), &novel[..2000]),
+        ("dry_run", None, b"maybe"),
+    ]);
+    let (s, b) = call(
+        &r,
+        Request::post("/api/v1/works")
+            .header(header::CONTENT_TYPE, ct)
+            .header(header::AUTHORIZATION, &auth)
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        String::from_utf8_lossy(&b)
+    );
     // Empty file → 422 naming the file.
     let (ct, body) = multipart(&[("file", Some("empty.txt"), b"")]);
     let (s, b) = call(
