@@ -17,6 +17,7 @@ pub mod cosig;
 pub mod merkle;
 pub mod note;
 pub mod proof;
+pub mod witness;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
 pub use merkle::{Hash, HashReader, MemoryTree, SliceReader};
