@@ -14,6 +14,7 @@
 
 pub mod checkpoint;
 pub mod cosig;
+pub mod log;
 pub mod merkle;
 pub mod note;
 pub mod proof;
