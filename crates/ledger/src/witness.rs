@@ -736,3 +736,557 @@ impl WitnessPolicy {
         verify_proof(proof, leaf, log_key, &self.witnesses, self.threshold)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::merkle::{consistency_proof, inclusion_proof, MemoryTree};
+
+    const ORIGIN: &str = "qiantang.example/log";
+    const NOW: u64 = 1_780_000_000;
+
+    fn log_key() -> SignerKey {
+        SignerKey::from_seed(ORIGIN, KeyType::Ed25519, &[1; 32]).unwrap()
+    }
+
+    fn witness_key(i: u8) -> SignerKey {
+        SignerKey::from_seed(
+            &format!("witness{i}.example/w"),
+            KeyType::CosignatureV1,
+            &[10 + i; 32],
+        )
+        .unwrap()
+    }
+
+    /// A log of `n` entries; entries from `fork_at` on differ (a fork).
+    fn tree(n: u64, fork_at: Option<u64>) -> MemoryTree {
+        let mut t = MemoryTree::new();
+        for i in 0..n {
+            let data = if fork_at.is_some_and(|f| i >= f) {
+                format!("forked entry {i}")
+            } else {
+                format!("entry {i}")
+            };
+            t.push(data.as_bytes());
+        }
+        t
+    }
+
+    fn signed(t: &MemoryTree, size: u64, key: &SignerKey) -> SignedNote {
+        Checkpoint {
+            origin: ORIGIN.to_owned(),
+            size,
+            root: t.root(size).unwrap(),
+            extensions: vec![],
+        }
+        .sign(key)
+        .unwrap()
+    }
+
+    fn request(t: &MemoryTree, old: u64, new: u64) -> AddCheckpointRequest {
+        AddCheckpointRequest::new(
+            old,
+            consistency_proof(t, old, new).unwrap(),
+            signed(t, new, &log_key()),
+        )
+        .unwrap()
+    }
+
+    fn witnesses() -> Vec<Witness<MemoryWitnessState>> {
+        (1..=3)
+            .map(|i| {
+                let mut w = Witness::new(witness_key(i), MemoryWitnessState::new()).unwrap();
+                w.add_log(ORIGIN, log_key().verifier_key()).unwrap();
+                w
+            })
+            .collect()
+    }
+
+    fn state(w: &Witness<MemoryWitnessState>) -> Option<LogState> {
+        w.state().get(ORIGIN).unwrap()
+    }
+
+    #[test]
+    fn three_witnesses_cosign_consistent_checkpoints() {
+        let t = tree(12, None);
+        let ws = witnesses();
+        for (k, (old, new)) in [(0, 3), (3, 7), (7, 7), (7, 12)].into_iter().enumerate() {
+            let req = request(&t, old, new);
+            let body = req.to_text();
+            for w in &ws {
+                let now = NOW + k as u64;
+                let resp = w.handle_add_checkpoint(body.as_bytes(), now).unwrap();
+                assert!(resp.starts_with("\u{2014} witness") && resp.ends_with('\n'));
+                let mut note = req.note().clone();
+                assert_eq!(
+                    add_cosignatures(&mut note, &resp, &[w.verifier_key()]),
+                    Ok(1)
+                );
+                let v = note.verify(&[w.verifier_key()]).unwrap();
+                assert_eq!(v.verified[0].timestamp, Some(now));
+                assert_eq!(
+                    state(w),
+                    Some(LogState {
+                        size: new,
+                        root: t.root(new).unwrap()
+                    })
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn forked_checkpoint_refused_by_all_witnesses() {
+        let honest = tree(12, None);
+        let forked = tree(12, Some(5));
+        let ws = witnesses();
+        for w in &ws {
+            w.add_checkpoint(&request(&honest, 0, 7), NOW).unwrap();
+        }
+        let before = state(&ws[0]);
+        // The fork's own proof from 7 to 12, and the honest proof, both fail.
+        for req in [
+            request(&forked, 7, 12),
+            AddCheckpointRequest::new(
+                7,
+                consistency_proof(&honest, 7, 12).unwrap(),
+                signed(&forked, 12, &log_key()),
+            )
+            .unwrap(),
+        ] {
+            for w in &ws {
+                let e = w.add_checkpoint(&req, NOW).unwrap_err();
+                assert!(
+                    matches!(
+                        e,
+                        WitnessError::InconsistentProof {
+                            old_size: 7,
+                            checkpoint_size: 12,
+                            ..
+                        }
+                    ),
+                    "{e}"
+                );
+                assert_eq!(e.http_status(), 422);
+                assert_eq!(e.conflict_body(), None);
+                assert_eq!(state(w), before);
+            }
+        }
+        // Same size, different root: a fork, 409.
+        let same_size = request(&forked, 7, 7);
+        for w in &ws {
+            let e = w.add_checkpoint(&same_size, NOW).unwrap_err();
+            assert!(
+                matches!(e, WitnessError::RootMismatch { size: 7, .. }),
+                "{e}"
+            );
+            assert_eq!(e.http_status(), 409);
+            assert_eq!(e.conflict_body().as_deref(), Some("7\n"));
+            assert_eq!(state(w), before);
+        }
+        // The honest continuation is still cosigned.
+        for w in &ws {
+            w.add_checkpoint(&request(&honest, 7, 12), NOW).unwrap();
+        }
+    }
+
+    #[test]
+    fn stale_old_size_gets_409_with_the_witness_size() {
+        let t = tree(12, None);
+        let w = &witnesses()[0];
+        let e = w.add_checkpoint(&request(&t, 3, 7), NOW).unwrap_err();
+        assert!(matches!(
+            e,
+            WitnessError::OldSizeMismatch {
+                old_size: 3,
+                witness_size: 0,
+                ..
+            }
+        ));
+        assert_eq!(e.conflict_body().as_deref(), Some("0\n"));
+        w.add_checkpoint(&request(&t, 0, 12), NOW).unwrap();
+        for (old, new) in [(7, 12), (0, 12), (7, 7), (3, 7)] {
+            let e = w.add_checkpoint(&request(&t, old, new), NOW).unwrap_err();
+            assert_eq!(e.http_status(), 409, "{old}->{new}: {e}");
+            assert_eq!(e.conflict_body().as_deref(), Some("12\n"));
+            assert!(matches!(
+                e,
+                WitnessError::OldSizeMismatch {
+                    witness_size: 12,
+                    ..
+                }
+            ));
+        }
+        assert_eq!(SIZE_CONTENT_TYPE, "text/x.tlog.size");
+        // A checkpoint smaller than the recorded one, claiming the recorded size as old: 400.
+        let smaller = AddCheckpointRequest::new(12, vec![], signed(&t, 7, &log_key())).unwrap();
+        let e = w.add_checkpoint(&smaller, NOW).unwrap_err();
+        assert!(matches!(
+            e,
+            WitnessError::OldSizeExceedsCheckpointSize {
+                old_size: 12,
+                checkpoint_size: 7
+            }
+        ));
+        assert_eq!(e.http_status(), 400);
+        assert_eq!(state(w).map(|s| s.size), Some(12));
+    }
+
+    #[test]
+    fn unknown_log_and_bad_signatures() {
+        let t = tree(5, None);
+        let w = &witnesses()[0];
+        // Unknown origin: 404.
+        let other = SignerKey::from_seed("other.example/log", KeyType::Ed25519, &[2; 32]).unwrap();
+        let note = Checkpoint {
+            origin: "other.example/log".to_owned(),
+            size: 5,
+            root: t.root(5).unwrap(),
+            extensions: vec![],
+        }
+        .sign(&other)
+        .unwrap();
+        let e = w
+            .add_checkpoint(&AddCheckpointRequest::new(0, vec![], note).unwrap(), NOW)
+            .unwrap_err();
+        assert!(matches!(&e, WitnessError::UnknownLog { origin } if origin == "other.example/log"));
+        assert_eq!(e.http_status(), 404);
+        // Right origin, signed by another key of the same name: 403.
+        let impostor = SignerKey::from_seed(ORIGIN, KeyType::Ed25519, &[3; 32]).unwrap();
+        let req = AddCheckpointRequest::new(0, vec![], signed(&t, 5, &impostor)).unwrap();
+        let e = w.add_checkpoint(&req, NOW).unwrap_err();
+        assert!(matches!(
+            e,
+            WitnessError::LogSignature {
+                source: NoteError::NoKnownSignature,
+                ..
+            }
+        ));
+        assert_eq!(e.http_status(), 403);
+        // A corrupted log signature: 403.
+        let mut note = signed(&t, 5, &log_key());
+        note.signatures[0].signature[0] ^= 1;
+        let e = w
+            .add_checkpoint(&AddCheckpointRequest::new(0, vec![], note).unwrap(), NOW)
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            WitnessError::LogSignature {
+                source: NoteError::InvalidSignature { .. },
+                ..
+            }
+        ));
+        assert_eq!(e.http_status(), 403);
+        // Signatures by unknown keys are ignored.
+        let mut note = signed(&t, 5, &impostor);
+        note.signatures
+            .push(signed(&t, 5, &log_key()).signatures[0].clone());
+        w.add_checkpoint(&AddCheckpointRequest::new(0, vec![], note).unwrap(), NOW)
+            .unwrap();
+        assert_eq!(state(w).map(|s| s.size), Some(5));
+        // Nothing recorded for refused requests.
+        assert_eq!(w.state().get("other.example/log").unwrap(), None);
+    }
+
+    #[test]
+    fn garbage_requests_are_400_with_precise_errors() {
+        use RequestParseError as P;
+        let t = tree(7, None);
+        let note = signed(&t, 7, &log_key()).to_text();
+        let h = B64.encode(t.root(3).unwrap());
+        let short = B64.encode([7u8; 31]);
+        let sixty_four: String = (0..64).map(|_| format!("{h}\n")).collect();
+        let not_checkpoint = crate::note::sign_note("hello\n", &[&log_key()])
+            .unwrap()
+            .to_text();
+        let cases: Vec<(Vec<u8>, P)> = vec![
+            (b"old 3\n\xff\n\n".to_vec(), P::NotUtf8),
+            (b"".to_vec(), P::MissingOldLine),
+            (b"old 3".to_vec(), P::MissingOldLine),
+            (
+                format!("olds 3\n\n{note}").into(),
+                P::InvalidOldLine("olds 3".into()),
+            ),
+            (
+                format!("\nold 3\n\n{note}").into(),
+                P::InvalidOldLine(String::new()),
+            ),
+            (
+                format!("old  3\n\n{note}").into(),
+                P::InvalidOldSize(" 3".into()),
+            ),
+            (
+                format!("old 03\n\n{note}").into(),
+                P::InvalidOldSize("03".into()),
+            ),
+            (
+                format!("old -1\n\n{note}").into(),
+                P::InvalidOldSize("-1".into()),
+            ),
+            (
+                format!("old 0\r\n\n{note}").into(),
+                P::InvalidOldSize("0\r".into()),
+            ),
+            (
+                format!("old 18446744073709551616\n\n{note}").into(),
+                P::InvalidOldSize("18446744073709551616".into()),
+            ),
+            (
+                format!("old 3\n{h}\nnot base64\n\n{note}").into(),
+                P::InvalidProofHash { line: 3 },
+            ),
+            (
+                format!("old 3\n{short}\n\n{note}").into(),
+                P::InvalidProofHash { line: 2 },
+            ),
+            (
+                format!("old 3\n {h}\n\n{note}").into(),
+                P::InvalidProofHash { line: 2 },
+            ),
+            (
+                format!("old 3\n{sixty_four}\n{note}").into(),
+                P::TooManyProofLines { max: 63 },
+            ),
+            (format!("old 3\n{h}\n").into(), P::MissingBlankLine),
+            (format!("old 3\n{h}").into(), P::MissingBlankLine),
+            (
+                format!("old 0\n{h}\n\n{note}").into(),
+                P::ProofNotEmptyForOldSizeZero { got: 1 },
+            ),
+            (
+                format!("old 0\n\n{}", t.root(7).map(|r| B64.encode(r)).unwrap()).into(),
+                P::Note(NoteError::MissingSeparator),
+            ),
+            (
+                format!("old 0\n\n{ORIGIN}\n7\n{h}\n\n").into(),
+                P::Note(NoteError::NoSignatures),
+            ),
+            (
+                format!("old 0\n\n{not_checkpoint}").into(),
+                P::Checkpoint(CheckpointError::TooFewLines(1)),
+            ),
+        ];
+        let w = &witnesses()[0];
+        for (body, want) in cases {
+            let got = AddCheckpointRequest::parse(&body);
+            assert_eq!(
+                got,
+                Err(want.clone()),
+                "{:?}",
+                String::from_utf8_lossy(&body)
+            );
+            let e = w.handle_add_checkpoint(&body, NOW).unwrap_err();
+            assert_eq!(e.http_status(), 400);
+            assert!(matches!(&e, WitnessError::Request(p) if *p == want));
+        }
+        // 63 proof lines are allowed by the parser (the witness then checks them).
+        let ok = format!("old 3\n{}\n{note}", &sixty_four[h.len() + 1..]);
+        assert_eq!(
+            AddCheckpointRequest::parse(ok.as_bytes())
+                .unwrap()
+                .proof()
+                .len(),
+            63
+        );
+        // The old size above the checkpoint size is also 400.
+        let e = w
+            .handle_add_checkpoint(format!("old 9\n{h}\n\n{note}").as_bytes(), NOW)
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            WitnessError::OldSizeExceedsCheckpointSize { .. }
+        ));
+        assert_eq!(e.http_status(), 400);
+        assert_eq!(state(w), None);
+    }
+
+    #[test]
+    fn spec_example_request_parses_and_round_trips() {
+        // tlog-witness.md §add-checkpoint, example request body.
+        let body = "old 20852014\n\
+            PlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw=\n\
+            jrJZDmY8Y7SyJE0MWLpLozkIVMSMZcD5kvuKxPC3swk=\n\
+            5+pKlUdi2LeF/BcMHBn+Ku6yhPGNCswZZD1X/6QgPd8=\n\
+            /6WVhPs2CwSsb5rYBH5cjHV/wSmA79abXAwhXw3Kj/0=\n\
+            \n\
+            example.com/behind-the-sofa\n\
+            20852163\n\
+            CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\
+            \n\
+            \u{2014} example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n\
+            \u{2014} example.com/behind-the-sofa opLqBQsREYCgu6xQkYQwJr9fo45a62DN9EdmHXnZdXNqlcVGlCum2Wks+49/V6267UEjw6QUXTS5Rovnzv++qbSzm9Q=\n";
+        let req = AddCheckpointRequest::parse(body.as_bytes()).unwrap();
+        assert_eq!(req.old_size(), 20_852_014);
+        assert_eq!(req.proof().len(), 4);
+        assert_eq!(req.checkpoint().origin, "example.com/behind-the-sofa");
+        assert_eq!(req.checkpoint().size, 20_852_163);
+        assert_eq!(req.note().signatures.len(), 2);
+        assert_eq!(req.to_text(), body);
+        assert_eq!(req.to_string(), body);
+        // Its log is not known to our witness: 404.
+        let e = witnesses()[0].add_checkpoint(&req, NOW).unwrap_err();
+        assert_eq!(e.http_status(), 404);
+        // A generated request round-trips too.
+        let t = tree(12, None);
+        let r = request(&t, 7, 12);
+        assert_eq!(
+            AddCheckpointRequest::parse(r.to_text().as_bytes()).unwrap(),
+            r
+        );
+    }
+
+    #[test]
+    fn receipt_needs_two_of_three_cosignatures() {
+        let t = tree(12, None);
+        let ws = witnesses();
+        let req = request(&t, 0, 12);
+        let lines: Vec<String> = ws
+            .iter()
+            .map(|w| {
+                w.handle_add_checkpoint(req.to_text().as_bytes(), NOW)
+                    .unwrap()
+            })
+            .collect();
+        let keys: Vec<VerifierKey> = ws.iter().map(Witness::verifier_key).collect();
+        let policy = WitnessPolicy {
+            threshold: 2,
+            witnesses: keys.clone(),
+        };
+        assert!(policy.is_satisfiable());
+        let receipt = |note: &SignedNote| TlogProof {
+            extra: None,
+            index: 5,
+            inclusion: inclusion_proof(&t, 5, 12).unwrap(),
+            checkpoint: note.to_text(),
+        };
+
+        let mut one = req.note().clone();
+        assert_eq!(add_cosignatures(&mut one, &lines[0], &keys), Ok(1));
+        assert!(!policy.is_final(&one));
+        let e = policy
+            .verify_proof(
+                &receipt(&one),
+                Leaf::Data(b"entry 5"),
+                &log_key().verifier_key(),
+            )
+            .unwrap_err();
+        assert_eq!(
+            e,
+            ProofError::InsufficientCosignatures {
+                required: 2,
+                valid: 1
+            }
+        );
+
+        let mut two = one.clone();
+        assert_eq!(add_cosignatures(&mut two, &lines[2], &keys), Ok(1));
+        // The same response again adds nothing.
+        assert_eq!(add_cosignatures(&mut two, &lines[2], &keys), Ok(0));
+        assert!(policy.is_final(&two));
+        let v = policy
+            .verify_proof(
+                &receipt(&two),
+                Leaf::Data(b"entry 5"),
+                &log_key().verifier_key(),
+            )
+            .unwrap();
+        assert_eq!(v.cosignatures.len(), 2);
+        assert_eq!(v.earliest_cosignature, Some(NOW));
+        assert_eq!(v.checkpoint.size, 12);
+
+        // Two responses in one body (the spec allows several lines).
+        let mut all = req.note().clone();
+        let both = format!("{}{}{}", lines[0], lines[1], lines[2]);
+        assert_eq!(add_cosignatures(&mut all, &both, &keys), Ok(3));
+        assert_eq!(policy.cosignatures(&all).unwrap().len(), 3);
+
+        // A tampered cosignature makes the note not final.
+        let mut bad = two.clone();
+        let last = bad.signatures.len() - 1;
+        bad.signatures[last].signature[20] ^= 1;
+        assert!(!policy.is_final(&bad));
+        // Unsatisfiable policies are never final.
+        let too_many = WitnessPolicy {
+            threshold: 4,
+            witnesses: keys.clone(),
+        };
+        assert!(!too_many.is_satisfiable() && !too_many.is_final(&all));
+        let dup = WitnessPolicy {
+            threshold: 2,
+            witnesses: vec![keys[0].clone(), keys[0].clone()],
+        };
+        assert!(!dup.is_final(&all));
+
+        // Responses that are not signature lines, or by no known witness.
+        let mut n = req.note().clone();
+        assert_eq!(
+            add_cosignatures(&mut n, "hello\n", &keys),
+            Err(ResponseError::NotSignatureLines)
+        );
+        assert_eq!(
+            add_cosignatures(&mut n, "", &keys),
+            Err(ResponseError::NotSignatureLines)
+        );
+        assert_eq!(
+            add_cosignatures(&mut n, &lines[0], &keys[1..]),
+            Err(ResponseError::Note(NoteError::NoKnownSignature))
+        );
+        assert_eq!(&n, req.note());
+    }
+
+    #[test]
+    fn compare_and_swap_refuses_a_stale_expectation() {
+        let s = MemoryWitnessState::new();
+        let a = LogState {
+            size: 7,
+            root: [1; 32],
+        };
+        let b = LogState {
+            size: 12,
+            root: [2; 32],
+        };
+        assert_eq!(s.compare_and_swap(ORIGIN, None, a), Ok(CasOutcome::Swapped));
+        assert_eq!(
+            s.compare_and_swap(ORIGIN, Some(a), b),
+            Ok(CasOutcome::Swapped)
+        );
+        // Request A, checked against size 7, arrives after B recorded 12: no rollback.
+        assert_eq!(
+            s.compare_and_swap(ORIGIN, Some(a), a),
+            Ok(CasOutcome::Mismatch { current: Some(b) })
+        );
+        assert_eq!(
+            s.compare_and_swap(ORIGIN, None, a),
+            Ok(CasOutcome::Mismatch { current: Some(b) })
+        );
+        assert_eq!(s.get(ORIGIN), Ok(Some(b)));
+        assert_eq!(s.get("other"), Ok(None));
+    }
+
+    #[test]
+    fn configuration_is_checked() {
+        let e = Witness::new(log_key(), MemoryWitnessState::new()).unwrap_err();
+        assert_eq!(e, WitnessConfigError::WitnessKeyType(KeyType::Ed25519));
+        let mut w = Witness::new(witness_key(1), MemoryWitnessState::new()).unwrap();
+        assert_eq!(
+            w.add_log(ORIGIN, witness_key(2).verifier_key()),
+            Err(WitnessConfigError::LogKeyType {
+                origin: ORIGIN.into(),
+                key_type: KeyType::CosignatureV1
+            })
+        );
+        assert_eq!(
+            w.add_log("", log_key().verifier_key()),
+            Err(WitnessConfigError::InvalidOrigin(String::new()))
+        );
+        assert_eq!(
+            w.add_log("a\nb", log_key().verifier_key()),
+            Err(WitnessConfigError::InvalidOrigin("a\nb".into()))
+        );
+        w.add_log(ORIGIN, log_key().verifier_key()).unwrap();
+        w.add_log(ORIGIN, log_key().verifier_key()).unwrap();
+        assert!(format!("{w:?}").contains(ORIGIN));
+        assert!(!format!("{w:?}").contains("PRIVATE"));
+    }
+}
