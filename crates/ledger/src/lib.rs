@@ -1,5 +1,6 @@
-//! `qiantang-ledger`: the pure, IO-free core of Qiantang's copyright deposit
-//! log (版权存证), built on open transparency-log standards:
+//! `qiantang-ledger`: the core of Qiantang's copyright deposit log (版权存证),
+//! built on open transparency-log standards. Everything but [`log`] is pure
+//! (no files, network, clock or randomness):
 //!
 //! * [`merkle`]: RFC 6962 / RFC 9162 Merkle tree hashing, inclusion and
 //!   consistency proofs (generation and verification);
@@ -7,10 +8,14 @@
 //! * [`checkpoint`]: C2SP tlog-checkpoint note bodies;
 //! * [`cosig`]: C2SP tlog-cosignature (Ed25519 `cosignature/v1`, type `0x04`);
 //! * [`proof`]: C2SP tlog-proof files and their offline verification against a
-//!   log key and an m-of-n witness policy.
+//!   log key and an m-of-n witness policy;
+//! * [`witness`]: the C2SP tlog-witness `add-checkpoint` logic (no HTTP);
+//! * [`log`]: the durable, file-backed, batch-integrating log with crash
+//!   recovery and tamper detection at open.
 //!
-//! Storage, the log server, tiles serving, the witness HTTP protocol and
-//! receipts are built on top of this crate elsewhere. See README.md.
+//! The deposit service (leaf metadata, deduplication, the hub's API and CLI),
+//! tiles serving, the witness HTTP endpoint and RFC 3161 receipts are not
+//! built yet. See README.md.
 
 pub mod checkpoint;
 pub mod cosig;
