@@ -104,3 +104,7 @@ strategy-transliterate = transliterate
 strategy-translate = translate
 strategy-transliterate_gloss = transliterate + gloss
 strategy-substitute = substitute
+account-password = Password
+password-current = Current password
+password-new = New password (at least 8 characters)
+password-change = Change password

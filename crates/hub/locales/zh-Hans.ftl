@@ -104,3 +104,7 @@ strategy-transliterate = 音译
 strategy-translate = 意译
 strategy-transliterate_gloss = 音译加注
 strategy-substitute = 替换
+account-password = 密码
+password-current = 当前密码
+password-new = 新密码（至少 8 个字符）
+password-change = 修改密码

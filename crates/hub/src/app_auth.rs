@@ -504,3 +504,40 @@ impl App {
         Ok(())
     }
 }
+
+impl App {
+    /// A user changes their own password: the current one must verify; all
+    /// their sessions end (they log in again with the new one).
+    pub fn change_own_password(
+        &self,
+        user: &User,
+        current: &str,
+        new: &str,
+        actor: &Actor,
+    ) -> Result<(), AppError> {
+        let (_, hash) = self
+            .stores()
+            .auth
+            .user_by_email(&user.email)?
+            .ok_or_else(|| AppError::NotFound("your account".into()))?;
+        if !secret::verify_password(current, &hash) {
+            return Err(AppError::Unauthorized(
+                "the current password is wrong".into(),
+            ));
+        }
+        if current == new {
+            return Err(AppError::Invalid(
+                "the new password must differ from the current one".into(),
+            ));
+        }
+        self.set_password(user.id, new)?;
+        self.audit(
+            None,
+            actor,
+            "password_changed",
+            &format!("user:{}", user.id),
+            serde_json::json!({}),
+        );
+        Ok(())
+    }
+}

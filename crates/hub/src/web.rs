@@ -41,6 +41,7 @@ pub const PAGE_ROUTES: &[(&str, &str, Policy)] = &[
     ("POST", "/login", Policy::Public),
     ("POST", "/logout", Policy::Authenticated),
     ("GET", "/account", Policy::Authenticated),
+    ("POST", "/account/password", Policy::Authenticated),
     ("POST", "/account/orgs/{org}/tokens", Policy::OrgOwner),
     ("POST", "/account/orgs/{org}/members", Policy::OrgOwner),
     (
@@ -74,6 +75,7 @@ pub fn routes() -> Router<HubState> {
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
         .route("/account", get(account))
+        .route("/account/password", post(account_password))
         .route("/account/orgs/{org}/tokens", post(account_create_token))
         .route("/account/orgs/{org}/members", post(account_set_member))
         .route(
@@ -1296,6 +1298,16 @@ async fn account_page(s: &HubState, c: &Ctx, created: Option<(String, String)>) 
     let body = html! {
         h1 { (tr(c.loc, "account-title")) }
         @if let Some(u) = &c.auth.caller.user { p { (u.email) @if u.is_admin { " · admin" } } }
+        @if c.auth.caller.user.is_some() {
+            form.password method="post" action="/account/password" {
+                (csrf_field(c))
+                h2 { (tr(c.loc, "account-password")) }
+                label { (tr(c.loc, "password-current")) " " input type="password" name="current" required autocomplete="current-password"; }
+                " "
+                label { (tr(c.loc, "password-new")) " " input type="password" name="new" required minlength="8" autocomplete="new-password"; }
+                " " button type="submit" { (tr(c.loc, "password-change")) }
+            }
+        }
         h2 { (tr(c.loc, "account-orgs")) }
         ul { @for (name, role) in &mine { li { (name) " — " (role) } } }
         @if let Some((org, secret)) = &created {
@@ -1570,6 +1582,44 @@ async fn account_set_member(
     .await;
     match res {
         Ok(()) => Redirect::to("/account").into_response(),
+        Err(e) => error_page(&c, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    csrf: Option<String>,
+    current: String,
+    new: String,
+}
+
+impl std::fmt::Debug for PasswordForm {
+    // Never print passwords.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordForm { <redacted> }")
+    }
+}
+
+async fn account_password(
+    Authed(auth): Authed,
+    State(s): State<HubState>,
+    headers: HeaderMap,
+    Form(f): Form<PasswordForm>,
+) -> Response {
+    let c = match posted_ctx(&headers, auth, f.csrf.as_deref()) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let Some(user) = c.auth.caller.user.clone() else {
+        return error_page(&c, HttpError::invalid("API tokens have no password"));
+    };
+    let actor = c.auth.actor();
+    match blocking(&s, move |a| {
+        a.change_own_password(&user, &f.current, &f.new, &actor)
+    })
+    .await
+    {
+        Ok(()) => Redirect::to("/login").into_response(),
         Err(e) => error_page(&c, e),
     }
 }

@@ -802,3 +802,47 @@ async fn api_writes_with_a_session_cookie_need_the_csrf_header() {
     assert!(audit.iter().any(|e| e.action == "login"), "{audit:?}");
     assert!(audit.iter().all(|e| !e.detail.contains("wrong-field")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_change_their_own_password() {
+    let w = world();
+    let (user, first) = w
+        .app
+        .create_user(
+            "pw@alpha.test",
+            Some((w.a, Role::Viewer)),
+            false,
+            &Actor::cli(),
+        )
+        .unwrap();
+    let actor = qiantang_hub::app_auth::Actor::cli();
+    assert!(w
+        .app
+        .change_own_password(&user, "not-it", "a-new-password", &actor)
+        .is_err());
+    assert!(
+        w.app
+            .change_own_password(&user, &first, "short", &actor)
+            .is_err(),
+        "too short"
+    );
+    let sess = w.app.login(&user.email, &first, 60_000, None).unwrap();
+    w.app
+        .change_own_password(&user, &first, "a-new-password", &actor)
+        .unwrap();
+    // The old password and the old sessions are gone.
+    assert!(w.app.login(&user.email, &first, 60_000, None).is_err());
+    assert!(w
+        .app
+        .login(&user.email, "a-new-password", 60_000, None)
+        .is_ok());
+    let req = Request::get("/account")
+        .header(header::COOKIE, format!("qt_session={}", sess.secret))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        call(&w.router, req).await.0,
+        StatusCode::SEE_OTHER,
+        "old session should be logged out"
+    );
+}
