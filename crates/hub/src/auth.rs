@@ -122,6 +122,15 @@ fn unauthorized(msg: &str) -> Response {
     r
 }
 
+/// Compares two secrets in time independent of where they differ (CSRF tokens).
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 /// Middleware: resolves the caller and applies rate limits.
 pub async fn resolve_caller(State(s): State<HubState>, mut req: Request, next: Next) -> Response {
     let ip = req
@@ -230,13 +239,7 @@ pub async fn resolve_caller(State(s): State<HubState>, mut req: Request, next: N
                 .get("x-csrf-token")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            let same = sent.len() == expected.len()
-                && sent
-                    .bytes()
-                    .zip(expected.bytes())
-                    .fold(0u8, |a, (x, y)| a | (x ^ y))
-                    == 0;
-            if !same {
+            if !same_secret(sent, expected) {
                 return HttpError {
                     status: StatusCode::FORBIDDEN,
                     code: "csrf",
