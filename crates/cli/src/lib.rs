@@ -5,6 +5,7 @@
 //! `--json` and prints the same shapes as the JSON API (`qiantang_hub::dto`).
 
 pub mod config;
+pub mod deposit;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -107,6 +108,69 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// The copyright deposit log (`DATA_DIR/log/`).
+    #[command(subcommand)]
+    Log(LogCmd),
+    /// Deposit a file in the copyright deposit log (only its hash and metadata).
+    Deposit {
+        /// The file (hashed streaming, any size).
+        file: PathBuf,
+        /// Title (default: the file name).
+        #[arg(long)]
+        title: Option<String>,
+        /// work, chapter, translation, subtitle, dub, adaptation, file or licence.
+        #[arg(long, default_value = "file")]
+        kind: String,
+        /// Index of the entry this file derives from.
+        #[arg(long, value_name = "INDEX")]
+        parent: Option<u64>,
+        /// Organization that owns the file (default: the only one, or `demo`).
+        #[arg(long)]
+        org: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the receipt (C2SP tlog-proof with the entry metadata) of a deposit.
+    Receipt {
+        /// Entry index.
+        index: u64,
+        /// Output file (`.tlog-proof`).
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify a receipt offline, and optionally the deposited file.
+    Verify {
+        /// The `.tlog-proof` receipt.
+        receipt: PathBuf,
+        /// The deposited file, to check its SHA-256.
+        file: Option<PathBuf>,
+        /// The log's verifier key (vkey text or a file holding it).
+        #[arg(long, value_name = "VKEY")]
+        log_key: String,
+        /// A witness verifier key (repeatable).
+        #[arg(long, value_name = "VKEY")]
+        witness_key: Vec<String>,
+        /// Valid witness cosignatures required (default: all witness keys).
+        #[arg(long, value_name = "N")]
+        witnesses: Option<usize>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LogCmd {
+    /// Print the log's verifier key (what verifiers need).
+    Key {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -510,6 +574,108 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Kb(cmd) => kb(&cfg, cmd),
         Command::Admin(cmd) => admin(&cfg, cmd),
         Command::Token(cmd) => token(&cfg, cmd),
+        Command::Log(LogCmd::Key { json }) => {
+            let log = deposit::DepositLog::open(&cfg.data_dir)?;
+            let key = log.verifier_key();
+            if json {
+                print_json(
+                    &serde_json::json!({"vkey": key.to_string(), "name": key.name(),
+                    "key_id": format!("{:08x}", key.key_id())}),
+                )?;
+            } else {
+                println!("{key}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Deposit {
+            file,
+            title,
+            kind,
+            parent,
+            org,
+            json,
+        } => {
+            let org_name = {
+                let app = open(&cfg)?;
+                let id = resolve_org(&app, org.as_deref())?;
+                app.stores()
+                    .auth
+                    .list_orgs()?
+                    .into_iter()
+                    .find(|o| o.id == id)
+                    .map(|o| o.name)
+                    .context("organization not found")?
+            };
+            let mut log = deposit::DepositLog::open(&cfg.data_dir)?;
+            let parent = parent.map(|i| log.parent_ref(i)).transpose()?;
+            let entry = deposit::build_entry(&file, title, Some(&kind), org_name, parent)?;
+            let out = log.deposit(entry)?;
+            if json {
+                print_json(&out)?;
+            } else {
+                println!(
+                    "{} entry {} leaf {} (checkpoint size {}): \"{}\" sha256 {}",
+                    out.status,
+                    out.index,
+                    out.leaf_hash,
+                    out.checkpoint_size,
+                    out.entry.title,
+                    out.entry.sha256
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Receipt {
+            index,
+            output,
+            json,
+        } => {
+            let log = deposit::DepositLog::open(&cfg.data_dir)?;
+            let proof = log.receipt(index)?;
+            std::fs::write(&output, proof.to_text())
+                .with_context(|| format!("writing {}", output.display()))?;
+            if json {
+                print_json(&serde_json::json!({"index": index, "file": output,
+                    "inclusion_hashes": proof.inclusion.len()}))?;
+            } else {
+                println!("receipt for entry {index} written to {}", output.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify {
+            receipt,
+            file,
+            log_key,
+            witness_key,
+            witnesses,
+            json,
+        } => {
+            let r = deposit::verify(&receipt, file.as_deref(), &log_key, &witness_key, witnesses)?;
+            if json {
+                print_json(&r)?;
+            } else {
+                for c in &r.checks {
+                    println!(
+                        "{} {}: {}",
+                        if c.ok { "ok    " } else { "FAILED" },
+                        c.check,
+                        c.detail
+                    );
+                }
+            }
+            if r.ok {
+                Ok(ExitCode::SUCCESS)
+            } else {
+                let reasons: Vec<&str> = r
+                    .checks
+                    .iter()
+                    .filter(|c| !c.ok)
+                    .map(|c| c.detail.as_str())
+                    .collect();
+                eprintln!("error: verification failed: {}", reasons.join("; "));
+                Ok(ExitCode::FAILURE)
+            }
+        }
         Command::Audit(AuditCmd::Export { org, output, limit }) => {
             let app = open(&cfg)?;
             let org = match org {

@@ -421,3 +421,210 @@ fn serve_starts_with_the_bundled_sample_and_stops_on_sigterm() {
         "serve did not exit cleanly on SIGTERM: {status:?}"
     );
 }
+
+// ---- Copyright deposits (issue 5, CLI preview) ----
+
+const LIANG_ZHU: &str = "novels_zh/yushi_mingyan_28_liang_zhu_episode.txt";
+
+fn stdout_of(o: Output) -> String {
+    assert!(
+        o.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// Runs `verify`, expecting failure; returns stderr.
+fn verify_fails(data: &Path, args: &[&str]) -> String {
+    let o = qt(data, &[&["verify"], args].concat());
+    assert!(
+        !o.status.success(),
+        "verify should fail: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn deposit_receipt_verify_and_tamper() {
+    let d = tempfile::tempdir().unwrap();
+    let work = d.path().join("work");
+    let data = work.as_path();
+    let src = corpus(LIANG_ZHU);
+    let file = d.path().join("liang_zhu.txt");
+    std::fs::copy(&src, &file).unwrap();
+    let f = file.to_str().unwrap();
+
+    let v = ok_json(qt(
+        data,
+        &["deposit", f, "--title", "梁祝", "--kind", "work", "--json"],
+    ));
+    assert_eq!(v["status"], "integrated");
+    assert_eq!(v["index"], 0);
+    assert_eq!(v["checkpoint_size"], 1);
+    assert_eq!(v["entry"]["org"], "demo");
+    assert_eq!(v["entry"]["kind"], "work");
+    assert_eq!(v["entry"]["deposited_by"], "cli");
+    assert_eq!(v["entry"]["size"], std::fs::metadata(&file).unwrap().len());
+    let leaf0 = v["leaf_hash"].as_str().unwrap().to_owned();
+
+    // The key file is private; no lock is left behind.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(data.join("log/log.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert!(!data.join("log/LOCK").exists());
+
+    // Same bytes again, in a new process: the existing entry.
+    let again = ok_json(qt(data, &["deposit", f, "--json"]));
+    assert_eq!(again["status"], "existing");
+    assert_eq!(again["index"], 0);
+    assert_eq!(again["leaf_hash"], leaf0.as_str());
+    assert_eq!(again["entry"]["title"], "梁祝");
+
+    // A derivative with --parent; an unknown parent is refused.
+    let tr = d.path().join("liang_zhu.en.txt");
+    std::fs::write(&tr, "Liang Shanbo and Zhu Yingtai (translation draft)\n").unwrap();
+    let t = tr.to_str().unwrap();
+    let o = qt(data, &["deposit", t, "--parent", "5", "--json"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--parent 5: no such entry"));
+    let dv = ok_json(qt(
+        data,
+        &[
+            "deposit",
+            t,
+            "--kind",
+            "translation",
+            "--parent",
+            "0",
+            "--json",
+        ],
+    ));
+    assert_eq!(dv["status"], "integrated");
+    assert_eq!(dv["index"], 1);
+    assert_eq!(dv["checkpoint_size"], 2);
+    assert_eq!(dv["entry"]["parent"]["index"], 0);
+    assert_eq!(dv["entry"]["parent"]["leaf_hash"], leaf0.as_str());
+    let o = qt(data, &["deposit", t, "--kind", "poem"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown kind"));
+
+    // The verifier key, in text and JSON.
+    let key = stdout_of(qt(data, &["log", "key"])).trim().to_owned();
+    assert!(key.starts_with("qiantang.invalid/log+"), "{key}");
+    assert_eq!(
+        ok_json(qt(data, &["log", "key", "--json"]))["vkey"],
+        key.as_str()
+    );
+
+    // Receipt of entry 0 (tree of 2: one inclusion hash) verifies.
+    let receipt = d.path().join("r.tlog-proof");
+    let r = receipt.to_str().unwrap();
+    ok_json(qt(data, &["receipt", "0", "-o", r, "--json"]));
+    let text = std::fs::read_to_string(&receipt).unwrap();
+    assert!(text.starts_with("c2sp.org/tlog-proof@v1\nextra "));
+    let rv = ok_json(qt(data, &["verify", r, f, "--log-key", &key, "--json"]));
+    assert_eq!(rv["ok"], true);
+    assert_eq!(rv["entry"]["title"], "梁祝");
+    assert_eq!(rv["checks"].as_array().unwrap().len(), 3);
+    let out = stdout_of(qt(data, &["verify", r, "--log-key", &key]));
+    assert!(out.contains("log proof"), "{out}");
+    let o = qt(data, &["receipt", "9", "-o", r]);
+    assert!(!o.status.success());
+
+    // One byte of the file.
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes[100] ^= 0x01;
+    let bad_file = d.path().join("tampered.txt");
+    std::fs::write(&bad_file, &bytes).unwrap();
+    let e = verify_fails(data, &[r, bad_file.to_str().unwrap(), "--log-key", &key]);
+    assert!(e.contains("file hash mismatch"), "{e}");
+
+    // One byte of the inclusion-proof hash line.
+    let lines: Vec<&str> = text.split('\n').collect();
+    assert_eq!(lines[2], "index 0");
+    let mut proof_line = lines[3].to_owned();
+    let c = if proof_line.starts_with('A') {
+        "B"
+    } else {
+        "A"
+    };
+    proof_line.replace_range(0..1, c);
+    let mut tampered = lines.clone();
+    tampered[3] = &proof_line;
+    let bad = d.path().join("bad-proof.tlog-proof");
+    std::fs::write(&bad, tampered.join("\n")).unwrap();
+    let e = verify_fails(data, &[bad.to_str().unwrap(), f, "--log-key", &key]);
+    assert!(e.contains("inclusion proof"), "{e}");
+
+    // One byte of the checkpoint (its root hash line).
+    let root_line = lines[7].to_owned();
+    assert_eq!(lines[6], "2", "{text}");
+    let mut root = root_line.clone();
+    let c = if root.starts_with('A') { "B" } else { "A" };
+    root.replace_range(0..1, c);
+    let mut tampered = lines.clone();
+    tampered[7] = &root;
+    std::fs::write(&bad, tampered.join("\n")).unwrap();
+    let e = verify_fails(data, &[bad.to_str().unwrap(), f, "--log-key", &key]);
+    assert!(e.contains("checkpoint signature"), "{e}");
+
+    // Another log's key (another data dir).
+    let other = d.path().join("other");
+    let other_key = stdout_of(qt(&other, &["log", "key"])).trim().to_owned();
+    assert_ne!(other_key, key);
+    let e = verify_fails(data, &[r, f, "--log-key", &other_key]);
+    assert!(e.contains("wrong log key"), "{e}");
+
+    // A witness policy that the receipt (no cosignatures) cannot meet.
+    let e = verify_fails(
+        data,
+        &[
+            r,
+            f,
+            "--log-key",
+            &key,
+            "--witness-key",
+            "witness.example+fa51ed03+BIlw0vzUPZl4jMqbxO2gT2pYTnXVYRvCrSeuCNaCJhEj",
+        ],
+    );
+    assert!(e.contains("cosignature policy"), "{e}");
+
+    // A receipt that is not one.
+    std::fs::write(&bad, "hello\n").unwrap();
+    let e = verify_fails(data, &[bad.to_str().unwrap(), "--log-key", &key]);
+    assert!(e.contains("malformed receipt"), "{e}");
+}
+
+#[test]
+fn deposit_log_lock_refuses_a_second_process() {
+    let d = tempfile::tempdir().unwrap();
+    let key = stdout_of(qt(d.path(), &["log", "key"]));
+    assert!(!key.is_empty());
+    // Another process holds the log (its LOCK file exists).
+    let lock = d.path().join("log/LOCK");
+    std::fs::write(&lock, "4242\n").unwrap();
+    let o = qt(d.path(), &["deposit", corpus(LIANG_ZHU).to_str().unwrap()]);
+    assert!(!o.status.success());
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains(lock.to_str().unwrap()) && e.contains("4242"),
+        "{e}"
+    );
+    assert!(e.contains("remove"), "{e}");
+    // The refused process left the lock alone; once removed, deposits work.
+    assert!(lock.exists());
+    std::fs::remove_file(&lock).unwrap();
+    let v = ok_json(qt(
+        d.path(),
+        &["deposit", corpus(LIANG_ZHU).to_str().unwrap(), "--json"],
+    ));
+    assert_eq!(v["status"], "integrated");
+    assert!(!lock.exists());
+}
