@@ -93,6 +93,20 @@ impl SqliteStore {
         }
     }
 
+    /// Runs a read query and collects its rows; `op` names the operation in errors.
+    pub(crate) fn all<T, P: rusqlite::Params>(
+        &self,
+        op: &str,
+        sql: &str,
+        params: P,
+        map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        let c = self.reader();
+        let mut st = c.prepare_cached(sql).map_err(|e| db(op, e))?;
+        let rows = st.query_map(params, map).map_err(|e| db(op, e))?;
+        rows.map(|r| r.map_err(|e| db(op, e))).collect()
+    }
+
     /// The blob folder.
     pub fn blobs(&self) -> &BlobDir {
         &self.blobs
@@ -322,14 +336,7 @@ impl KbStore for SqliteStore {
     }
 
     fn concept_history(&self, id: &str) -> Result<Vec<ConceptRevision>, StoreError> {
-        let c = self.reader();
-        let mut st = c
-            .prepare_cached(
-                "SELECT concept, revision, actor, at_ms, json FROM concept_revisions WHERE concept = ?1 ORDER BY revision DESC",
-            )
-            .map_err(|e| db("concept history", e))?;
-        let rows = st
-            .query_map([id], |r| {
+        self.all("concept history", "SELECT concept, revision, actor, at_ms, json FROM concept_revisions WHERE concept = ?1 ORDER BY revision DESC", [id], |r| {
                 Ok(ConceptRevision {
                     concept: r.get(0)?,
                     revision: r.get(1)?,
@@ -338,9 +345,6 @@ impl KbStore for SqliteStore {
                     concept_json: r.get(4)?,
                 })
             })
-            .map_err(|e| db("concept history", e))?;
-        rows.map(|r| r.map_err(|e| db("concept history", e)))
-            .collect()
     }
 
     fn list_renderings(&self, concept: Option<&str>) -> Result<Vec<Rendering>, StoreError> {
@@ -441,20 +445,10 @@ impl KbStore for SqliteStore {
         status: Option<ProposalStatus>,
         limit: usize,
     ) -> Result<Vec<ConceptProposal>, StoreError> {
-        let c = self.reader();
-        let mut st = c
-            .prepare_cached(&format!(
+        self.all("list proposals", &format!(
                 "SELECT {PROPOSAL_COLS} FROM concept_proposals WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC LIMIT ?2"
-            ))
-            .map_err(|e| db("list proposals", e))?;
-        let rows = st
-            .query_map(
-                params![status.map(|s| s.as_str()), limit as i64],
-                proposal_row,
-            )
-            .map_err(|e| db("list proposals", e))?;
-        rows.map(|r| r.map_err(|e| db("list proposals", e)))
-            .collect()
+            ), params![status.map(|s| s.as_str()), limit as i64],
+                proposal_row)
     }
 
     fn decide_proposal(
@@ -712,17 +706,7 @@ impl WorkStore for SqliteStore {
     }
 
     fn list_chapters(&self, work: WorkId) -> Result<Vec<ChapterMeta>, StoreError> {
-        let c = self.reader();
-        let mut st = c
-            .prepare_cached(
-                "SELECT work, number, title, char_count, sha256 FROM chapters WHERE work = ?1 ORDER BY number",
-            )
-            .map_err(|e| db("list chapters", e))?;
-        let rows = st
-            .query_map([work], chapter_from_row)
-            .map_err(|e| db("list chapters", e))?;
-        rows.map(|r| r.map_err(|e| db("list chapters", e)))
-            .collect()
+        self.all("list chapters", "SELECT work, number, title, char_count, sha256 FROM chapters WHERE work = ?1 ORDER BY number", [work], chapter_from_row)
     }
 
     fn get_chapter(
@@ -787,14 +771,7 @@ impl WorkStore for SqliteStore {
         work: WorkId,
         chapter: u32,
     ) -> Result<Vec<StoredOccurrence>, StoreError> {
-        let c = self.reader();
-        let mut st = c
-            .prepare_cached(
-                "SELECT chapter, start, len, concept FROM occurrences WHERE work = ?1 AND chapter = ?2 ORDER BY start",
-            )
-            .map_err(|e| db("chapter occurrences", e))?;
-        let rows = st
-            .query_map(params![work, chapter], |r| {
+        self.all("chapter occurrences", "SELECT chapter, start, len, concept FROM occurrences WHERE work = ?1 AND chapter = ?2 ORDER BY start", params![work, chapter], |r| {
                 Ok(StoredOccurrence {
                     chapter: r.get(0)?,
                     start: r.get(1)?,
@@ -802,9 +779,6 @@ impl WorkStore for SqliteStore {
                     concept: r.get(3)?,
                 })
             })
-            .map_err(|e| db("chapter occurrences", e))?;
-        rows.map(|r| r.map_err(|e| db("chapter occurrences", e)))
-            .collect()
     }
 
     fn concept_counts(&self, work: WorkId) -> Result<Option<Vec<ConceptCount>>, StoreError> {

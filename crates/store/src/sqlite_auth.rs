@@ -114,12 +114,12 @@ impl AuthStore for SqliteStore {
     }
 
     fn list_orgs(&self) -> Result<Vec<Org>, StoreError> {
-        let c = self.reader();
-        let mut st = c
-            .prepare_cached("SELECT id, name, created_ms FROM orgs ORDER BY name")
-            .map_err(|e| db("list orgs", e))?;
-        let rows = st.query_map([], org_row).map_err(|e| db("list orgs", e))?;
-        rows.map(|r| r.map_err(|e| db("list orgs", e))).collect()
+        self.all(
+            "list orgs",
+            "SELECT id, name, created_ms FROM orgs ORDER BY name",
+            [],
+            org_row,
+        )
     }
 
     fn create_user(
@@ -217,31 +217,13 @@ impl AuthStore for SqliteStore {
     }
 
     fn memberships(&self, user: UserId) -> Result<Vec<(Org, Role)>, StoreError> {
-        let c = self.reader();
-        let mut st = c
-            .prepare_cached(
-                "SELECT o.id, o.name, o.created_ms, m.role FROM memberships m JOIN orgs o ON o.id = m.org
-                 WHERE m.user_id = ?1 ORDER BY o.name",
-            )
-            .map_err(|e| db("memberships", e))?;
-        let rows = st
-            .query_map([user], |r| Ok((org_row(r)?, role_of(r.get(3)?)?)))
-            .map_err(|e| db("memberships", e))?;
-        rows.map(|r| r.map_err(|e| db("memberships", e))).collect()
+        self.all("memberships", "SELECT o.id, o.name, o.created_ms, m.role FROM memberships m JOIN orgs o ON o.id = m.org
+                 WHERE m.user_id = ?1 ORDER BY o.name", [user], |r| Ok((org_row(r)?, role_of(r.get(3)?)?)))
     }
 
     fn members(&self, org: OrgId) -> Result<Vec<(User, Role)>, StoreError> {
-        let c = self.reader();
-        let mut st = c
-            .prepare_cached(
-                "SELECT u.id, u.email, u.is_admin, u.created_ms, m.role FROM memberships m JOIN users u ON u.id = m.user_id
-                 WHERE m.org = ?1 ORDER BY u.email",
-            )
-            .map_err(|e| db("members", e))?;
-        let rows = st
-            .query_map([org], |r| Ok((user_row(r)?, role_of(r.get(4)?)?)))
-            .map_err(|e| db("members", e))?;
-        rows.map(|r| r.map_err(|e| db("members", e))).collect()
+        self.all("members", "SELECT u.id, u.email, u.is_admin, u.created_ms, m.role FROM memberships m JOIN users u ON u.id = m.user_id
+                 WHERE m.org = ?1 ORDER BY u.email", [org], |r| Ok((user_row(r)?, role_of(r.get(4)?)?)))
     }
 
     fn create_token(
@@ -314,16 +296,12 @@ impl AuthStore for SqliteStore {
     }
 
     fn list_tokens(&self, org: OrgId) -> Result<Vec<ApiToken>, StoreError> {
-        let c = self.reader();
-        let mut st = c
-            .prepare_cached(&format!(
-                "SELECT {TOKEN_COLS} FROM api_tokens WHERE org = ?1 ORDER BY id DESC"
-            ))
-            .map_err(|e| db("list tokens", e))?;
-        let rows = st
-            .query_map([org], token_row)
-            .map_err(|e| db("list tokens", e))?;
-        rows.map(|r| r.map_err(|e| db("list tokens", e))).collect()
+        self.all(
+            "list tokens",
+            &format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE org = ?1 ORDER BY id DESC"),
+            [org],
+            token_row,
+        )
     }
 
     fn create_session(&self, secret_hash: &str, s: &Session) -> Result<(), StoreError> {
@@ -380,16 +358,7 @@ impl AuthStore for SqliteStore {
         before: Option<i64>,
         limit: usize,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        let c = self.reader();
-        let mut st = c
-            .prepare_cached(
-                "SELECT id, at_ms, org, actor, action, object, detail, ip FROM audit
-                 WHERE (?1 IS NULL OR org = ?1) AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3",
-            )
-            .map_err(|e| db("list audit", e))?;
-        let rows = st
-            .query_map(params![org, before, limit as i64], audit_row)
-            .map_err(|e| db("list audit", e))?;
-        rows.map(|r| r.map_err(|e| db("list audit", e))).collect()
+        self.all("list audit", "SELECT id, at_ms, org, actor, action, object, detail, ip FROM audit
+                 WHERE (?1 IS NULL OR org = ?1) AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3", params![org, before, limit as i64], audit_row)
     }
 }
