@@ -48,6 +48,21 @@ impl LockFile {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 let holder = fs::read_to_string(&path).unwrap_or_default();
+                // A lock left by a process that no longer runs (killed, crashed)
+                // is taken over: the log verifies itself on open, so a torn
+                // batch is detected or re-integrated there.
+                if let Ok(pid) = holder.trim().parse::<u32>() {
+                    if cfg!(target_os = "linux") && !Path::new(&format!("/proc/{pid}")).exists() {
+                        tracing::warn!(pid, "taking over a stale deposit-log lock");
+                        eprintln!(
+                            "note: {} was left by process {pid}, which is no longer running; taking it over",
+                            path.display()
+                        );
+                        fs::remove_file(&path)
+                            .with_context(|| format!("removing stale {}", path.display()))?;
+                        return Self::acquire(dir);
+                    }
+                }
                 bail!(
                     "the deposit log is locked by another process (lock file {}, pid {}); \
                      if no qiantang process is running (a stale lock after a crash), remove {}",
@@ -305,6 +320,12 @@ pub fn build_entry(
     parent: Option<ParentRef>,
 ) -> Result<DepositEntry> {
     let (sha256, size) = hash_file(file)?;
+    if size == 0 {
+        bail!(
+            "{}: file is empty; there is nothing to deposit",
+            file.display()
+        );
+    }
     let kind: Kind = match kind {
         Some(k) => k.parse()?,
         None => Kind::File,

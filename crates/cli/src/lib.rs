@@ -609,7 +609,18 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let mut log = deposit::DepositLog::open(&cfg.data_dir)?;
             let parent = parent.map(|i| log.parent_ref(i)).transpose()?;
             let entry = deposit::build_entry(&file, title, Some(&kind), org_name, parent)?;
+            let asked = entry.clone();
             let out = log.deposit(entry)?;
+            if out.status == "existing"
+                && (out.entry.title != asked.title
+                    || out.entry.kind != asked.kind
+                    || out.entry.parent != asked.parent)
+            {
+                eprintln!(
+                    "note: these bytes were deposited before as entry {} (\"{}\", {:?}); the log keeps the first deposit, the title, kind and parent given now were not recorded",
+                    out.index, out.entry.title, out.entry.kind
+                );
+            }
             if json {
                 print_json(&out)?;
             } else {
@@ -1195,7 +1206,7 @@ fn serve(cfg: &Config, no_sample: bool) -> Result<ExitCode> {
                 qiantang_hub::app_auth::DEFAULT_ORG
             );
             println!("  one-time password: {password}");
-            println!("  log in at http://{}/login; set a new one with `qiantang admin reset-password {email}`", cfg.listen);
+            println!("  log in at http://{}/login and change it on /account", cfg.listen);
         }
         let a = app.clone();
         let empty = tokio::task::spawn_blocking(move || a.stores().works.list_works(&WorkScope::All)).await??.is_empty();

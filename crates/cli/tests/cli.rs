@@ -607,24 +607,36 @@ fn deposit_log_lock_refuses_a_second_process() {
     let d = tempfile::tempdir().unwrap();
     let key = stdout_of(qt(d.path(), &["log", "key"]));
     assert!(!key.is_empty());
-    // Another process holds the log (its LOCK file exists).
+    // Another running process holds the log (this test process stands in for it).
     let lock = d.path().join("log/LOCK");
-    std::fs::write(&lock, "4242\n").unwrap();
+    let live = std::process::id().to_string();
+    std::fs::write(&lock, format!("{live}\n")).unwrap();
     let o = qt(d.path(), &["deposit", corpus(LIANG_ZHU).to_str().unwrap()]);
     assert!(!o.status.success());
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(
-        e.contains(lock.to_str().unwrap()) && e.contains("4242"),
+        e.contains(lock.to_str().unwrap()) && e.contains(&live),
         "{e}"
     );
     assert!(e.contains("remove"), "{e}");
-    // The refused process left the lock alone; once removed, deposits work.
-    assert!(lock.exists());
-    std::fs::remove_file(&lock).unwrap();
-    let v = ok_json(qt(
+    assert!(lock.exists(), "the refused process left the lock alone");
+    // A lock left by a process that is gone (killed) is taken over.
+    let mut gone = Command::new("true").spawn().unwrap();
+    let dead = gone.id().to_string();
+    gone.wait().unwrap();
+    std::fs::write(&lock, format!("{dead}\n")).unwrap();
+    let o = qt(
         d.path(),
         &["deposit", corpus(LIANG_ZHU).to_str().unwrap(), "--json"],
-    ));
-    assert_eq!(v["status"], "integrated");
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no longer running"));
+    assert_eq!(ok_json(o)["status"], "integrated");
     assert!(!lock.exists());
+    // An empty file is refused.
+    let empty = d.path().join("empty.txt");
+    std::fs::write(&empty, "").unwrap();
+    let o = qt(d.path(), &["deposit", empty.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("empty"));
 }
