@@ -1,0 +1,15 @@
+//! `qiantang-l10n`: the localization engine.
+//!
+//! * [`model`]: localization projects (work × target locale × market),
+//!   segments with their state machine and history, translation units,
+//!   per-work glossary entries, background jobs;
+//! * [`store`]: the persistence boundary ([`store::L10nStore`]), implemented
+//!   by `qiantang-store` on SQLite and PostgreSQL.
+//!
+//! The crate knows nothing of HTTP or SQL (see ARCHITECTURE.md).
+
+pub mod model;
+pub mod store;
+
+pub use model::*;
+pub use store::L10nStore;
