@@ -1,7 +1,8 @@
 //! # qiantang-store — storage backends
 //!
 //! Implements the domain store traits ([`qiantang_kb::KbStore`],
-//! [`qiantang_works::WorkStore`], [`qiantang_auth::AuthStore`]) on two
+//! [`qiantang_works::WorkStore`], [`qiantang_auth::AuthStore`],
+//! [`qiantang_l10n::L10nStore`]) on two
 //! backends: the embedded default, SQLite in WAL mode ([`SqliteStore`]), and
 //! PostgreSQL ([`PostgresStore`]). Both keep chapter text in a
 //! content-addressed blob folder ([`BlobDir`]) in the data directory; domain
@@ -11,18 +12,31 @@
 //! means nothing was written (blobs created by a failed call are removed).
 
 pub mod blob;
+mod l10n_common;
 mod migrations;
+mod pg_l10n;
 mod pg_migrations;
 pub mod postgres;
 pub mod sqlite;
 mod sqlite_auth;
+mod sqlite_l10n;
 
 use std::path::Path;
 use std::sync::Arc;
 
 use qiantang_auth::AuthStore;
 use qiantang_kb::{KbStore, StoreError};
+use qiantang_l10n::L10nStore;
 use qiantang_works::WorkStore;
+
+/// The schema version a fresh database reaches after all migrations (the
+/// SQLite and PostgreSQL migration lists always have the same length).
+pub const SCHEMA_VERSION: u32 = migrations::MIGRATIONS.len() as u32;
+
+const _: () = assert!(
+    migrations::MIGRATIONS.len() == pg_migrations::MIGRATIONS.len(),
+    "every SQLite migration needs its PostgreSQL twin"
+);
 
 pub use blob::BlobDir;
 pub use postgres::PostgresStore;
@@ -37,6 +51,8 @@ pub struct Stores {
     pub works: Arc<dyn WorkStore>,
     /// Organizations, accounts, tokens, sessions, audit.
     pub auth: Arc<dyn AuthStore>,
+    /// Localization projects, segments, TM, glossaries, jobs.
+    pub l10n: Arc<dyn L10nStore>,
 }
 
 /// Opens the embedded default store in `data_dir` (created if missing).
@@ -45,7 +61,8 @@ pub fn open_embedded(data_dir: &Path) -> Result<Stores, StoreError> {
     Ok(Stores {
         kb: s.clone(),
         works: s.clone(),
-        auth: s,
+        auth: s.clone(),
+        l10n: s,
     })
 }
 
@@ -84,7 +101,8 @@ pub fn open(data_dir: &Path, database_url: Option<&str>) -> Result<Stores, Store
             Ok(Stores {
                 kb: s.clone(),
                 works: s.clone(),
-                auth: s,
+                auth: s.clone(),
+                l10n: s,
             })
         }
         _ => Err(StoreError::Invalid(format!(

@@ -135,4 +135,111 @@ CREATE TABLE concept_proposals (
 );
 CREATE INDEX concept_proposals_status ON concept_proposals(status, id);
 "#,
+    // 3: localization (issue 4): projects, segments with history and
+    // comments, translation memory, per-work glossaries, jobs, MT cache and
+    // accounting.
+    r#"
+CREATE TABLE l10n_projects (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    org INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    work INTEGER NOT NULL REFERENCES works(id) ON DELETE CASCADE,
+    locale TEXT NOT NULL,
+    market TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    UNIQUE (work, locale, market)
+);
+CREATE INDEX l10n_projects_org ON l10n_projects(org);
+CREATE TABLE l10n_segments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    project INTEGER NOT NULL REFERENCES l10n_projects(id) ON DELETE CASCADE,
+    chapter INTEGER NOT NULL,
+    ordinal INTEGER NOT NULL,
+    char_offset INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT,
+    state TEXT NOT NULL,
+    origin TEXT,
+    version INTEGER NOT NULL,
+    updated_by TEXT,
+    updated_ms INTEGER NOT NULL,
+    UNIQUE (project, chapter, ordinal)
+);
+CREATE TABLE l10n_revisions (
+    segment INTEGER NOT NULL REFERENCES l10n_segments(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    target TEXT,
+    state TEXT NOT NULL,
+    origin TEXT,
+    by_user TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    PRIMARY KEY (segment, version)
+);
+CREATE TABLE l10n_comments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    segment INTEGER NOT NULL REFERENCES l10n_segments(id) ON DELETE CASCADE,
+    author TEXT NOT NULL,
+    body TEXT NOT NULL,
+    at_ms INTEGER NOT NULL
+);
+CREATE INDEX l10n_comments_segment ON l10n_comments(segment, id);
+CREATE TABLE tm_units (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    org INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    unit_key TEXT NOT NULL,
+    source_lang TEXT NOT NULL,
+    target_lang TEXT NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    context TEXT,
+    approved INTEGER NOT NULL,
+    origin TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    UNIQUE (org, unit_key)
+);
+CREATE TABLE l10n_glossary (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    work INTEGER NOT NULL REFERENCES works(id) ON DELETE CASCADE,
+    locale TEXT NOT NULL,
+    source TEXT NOT NULL,
+    aliases TEXT NOT NULL,
+    target TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    concept TEXT,
+    locked INTEGER NOT NULL,
+    forbidden TEXT NOT NULL,
+    note TEXT NOT NULL,
+    UNIQUE (work, locale, source)
+);
+CREATE TABLE l10n_jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    project INTEGER NOT NULL REFERENCES l10n_projects(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL,
+    done INTEGER NOT NULL,
+    total INTEGER NOT NULL,
+    error TEXT,
+    created_by TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    updated_ms INTEGER NOT NULL
+);
+CREATE INDEX l10n_jobs_state ON l10n_jobs(state, id);
+CREATE TABLE mt_cache (
+    cache_key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+CREATE TABLE mt_usage (
+    project INTEGER NOT NULL REFERENCES l10n_projects(id) ON DELETE CASCADE,
+    backend TEXT NOT NULL,
+    requests INTEGER NOT NULL,
+    prompt_tokens INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    characters INTEGER NOT NULL,
+    cached_segments INTEGER NOT NULL,
+    PRIMARY KEY (project, backend)
+);
+"#,
 ];

@@ -159,4 +159,111 @@ CREATE TABLE concept_proposals (
 );
 CREATE INDEX concept_proposals_status ON concept_proposals(status, id);
 "#,
+    // 3: localization (issue 4): projects, segments with history and
+    // comments, translation memory, per-work glossaries, jobs, MT cache and
+    // accounting.
+    r#"
+CREATE TABLE l10n_projects (
+    id BIGSERIAL PRIMARY KEY,
+    org BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    work BIGINT NOT NULL REFERENCES works(id) ON DELETE CASCADE,
+    locale TEXT COLLATE "C" NOT NULL,
+    market TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    UNIQUE (work, locale, market)
+);
+CREATE INDEX l10n_projects_org ON l10n_projects(org);
+CREATE TABLE l10n_segments (
+    id BIGSERIAL PRIMARY KEY,
+    project BIGINT NOT NULL REFERENCES l10n_projects(id) ON DELETE CASCADE,
+    chapter BIGINT NOT NULL,
+    ordinal BIGINT NOT NULL,
+    char_offset BIGINT NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT,
+    state TEXT NOT NULL,
+    origin TEXT,
+    version BIGINT NOT NULL,
+    updated_by TEXT,
+    updated_ms BIGINT NOT NULL,
+    UNIQUE (project, chapter, ordinal)
+);
+CREATE TABLE l10n_revisions (
+    segment BIGINT NOT NULL REFERENCES l10n_segments(id) ON DELETE CASCADE,
+    version BIGINT NOT NULL,
+    target TEXT,
+    state TEXT NOT NULL,
+    origin TEXT,
+    by_user TEXT NOT NULL,
+    at_ms BIGINT NOT NULL,
+    PRIMARY KEY (segment, version)
+);
+CREATE TABLE l10n_comments (
+    id BIGSERIAL PRIMARY KEY,
+    segment BIGINT NOT NULL REFERENCES l10n_segments(id) ON DELETE CASCADE,
+    author TEXT NOT NULL,
+    body TEXT NOT NULL,
+    at_ms BIGINT NOT NULL
+);
+CREATE INDEX l10n_comments_segment ON l10n_comments(segment, id);
+CREATE TABLE tm_units (
+    id BIGSERIAL PRIMARY KEY,
+    org BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    unit_key TEXT NOT NULL,
+    source_lang TEXT NOT NULL,
+    target_lang TEXT NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    context TEXT,
+    approved BOOLEAN NOT NULL,
+    origin TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    UNIQUE (org, unit_key)
+);
+CREATE TABLE l10n_glossary (
+    id BIGSERIAL PRIMARY KEY,
+    work BIGINT NOT NULL REFERENCES works(id) ON DELETE CASCADE,
+    locale TEXT COLLATE "C" NOT NULL,
+    source TEXT COLLATE "C" NOT NULL,
+    aliases TEXT NOT NULL,
+    target TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    concept TEXT,
+    locked BOOLEAN NOT NULL,
+    forbidden TEXT NOT NULL,
+    note TEXT NOT NULL,
+    UNIQUE (work, locale, source)
+);
+CREATE TABLE l10n_jobs (
+    id BIGSERIAL PRIMARY KEY,
+    project BIGINT NOT NULL REFERENCES l10n_projects(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL,
+    done BIGINT NOT NULL,
+    total BIGINT NOT NULL,
+    error TEXT,
+    created_by TEXT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    updated_ms BIGINT NOT NULL
+);
+CREATE INDEX l10n_jobs_state ON l10n_jobs(state, id);
+CREATE TABLE mt_cache (
+    cache_key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    created_ms BIGINT NOT NULL
+);
+CREATE TABLE mt_usage (
+    project BIGINT NOT NULL REFERENCES l10n_projects(id) ON DELETE CASCADE,
+    backend TEXT COLLATE "C" NOT NULL,
+    requests BIGINT NOT NULL,
+    prompt_tokens BIGINT NOT NULL,
+    completion_tokens BIGINT NOT NULL,
+    characters BIGINT NOT NULL,
+    cached_segments BIGINT NOT NULL,
+    PRIMARY KEY (project, backend)
+);
+"#,
 ];

@@ -60,7 +60,7 @@ pub struct PostgresStore {
 // ---------------------------------------------------------------------------
 // Errors and row access
 
-fn db(op: &str, e: postgres::Error) -> StoreError {
+pub(crate) fn db(op: &str, e: postgres::Error) -> StoreError {
     if e.code() == Some(&SqlState::DISK_FULL) {
         return StoreError::Backend(format!("{op}: disk full"));
     }
@@ -91,7 +91,7 @@ fn is_constraint(e: &postgres::Error) -> bool {
 }
 
 /// Maps a constraint violation to `on_constraint`, anything else to `Backend`.
-fn constraint_or(
+pub(crate) fn constraint_or(
     op: &'static str,
     on_constraint: impl FnOnce() -> StoreError,
 ) -> impl FnOnce(postgres::Error) -> StoreError {
@@ -108,16 +108,16 @@ fn json_err(op: &str, e: serde_json::Error) -> StoreError {
     StoreError::Backend(format!("{op}: stored JSON is invalid: {e}"))
 }
 
-fn get<'a, T: FromSql<'a>>(row: &'a Row, idx: usize, op: &str) -> Result<T, StoreError> {
+pub(crate) fn get<'a, T: FromSql<'a>>(row: &'a Row, idx: usize, op: &str) -> Result<T, StoreError> {
     row.try_get(idx).map_err(|e| db(op, e))
 }
 
-fn get_u32(row: &Row, idx: usize, op: &str) -> Result<u32, StoreError> {
+pub(crate) fn get_u32(row: &Row, idx: usize, op: &str) -> Result<u32, StoreError> {
     let v: i64 = get(row, idx, op)?;
     u32::try_from(v).map_err(|_| StoreError::Backend(format!("{op}: value {v} out of range")))
 }
 
-fn get_u64(row: &Row, idx: usize, op: &str) -> Result<u64, StoreError> {
+pub(crate) fn get_u64(row: &Row, idx: usize, op: &str) -> Result<u64, StoreError> {
     let v: i64 = get(row, idx, op)?;
     u64::try_from(v).map_err(|_| StoreError::Backend(format!("{op}: value {v} out of range")))
 }
@@ -368,7 +368,7 @@ impl PostgresStore {
     }
 
     /// Runs `f` in one transaction, committing when it returns `Ok`.
-    fn write<T>(
+    pub(crate) fn write<T>(
         &self,
         f: impl FnOnce(&mut Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
@@ -379,7 +379,7 @@ impl PostgresStore {
         Ok(v)
     }
 
-    fn query(
+    pub(crate) fn query(
         &self,
         op: &str,
         sql: &str,
@@ -388,7 +388,7 @@ impl PostgresStore {
         self.pool.get()?.query(sql, params).map_err(|e| db(op, e))
     }
 
-    fn query_opt(
+    pub(crate) fn query_opt(
         &self,
         op: &str,
         sql: &str,
@@ -400,7 +400,7 @@ impl PostgresStore {
             .map_err(|e| db(op, e))
     }
 
-    fn execute(
+    pub(crate) fn execute(
         &self,
         op: &str,
         sql: &str,

@@ -13,11 +13,13 @@ use qiantang_kb::{
     Concept, KbStore, Label, LabelKind, Market, ProposalStatus, Rendering, Status, StoreError,
     Strategy,
 };
+use qiantang_l10n::model::*;
+use qiantang_l10n::L10nStore;
 use qiantang_works::model::{NewChapter, NewWork, StoredOccurrence, WorkScope};
 use qiantang_works::WorkStore;
 
-trait Backend: KbStore + WorkStore + AuthStore {}
-impl<T: KbStore + WorkStore + AuthStore> Backend for T {}
+trait Backend: KbStore + WorkStore + AuthStore + L10nStore {}
+impl<T: KbStore + WorkStore + AuthStore + L10nStore> Backend for T {}
 
 /// One backend under test, over its own data dir (blobs) and database.
 struct Fixture {
@@ -511,7 +513,11 @@ fn reopening_keeps_data_and_a_tampered_blob_is_detected() {
         let org = s.create_org("org", 1).unwrap().id;
         let id = s.create_work(&work(org, "持久", 1), 1).unwrap();
         let (again, version) = s.reopen();
-        assert_eq!(version, 2, "{name}: schema version after all migrations");
+        assert_eq!(
+            version,
+            qiantang_store::SCHEMA_VERSION,
+            "{name}: schema version after all migrations"
+        );
         assert_eq!(again.get_work(id).unwrap().unwrap().title, "持久", "{name}");
         let (meta, _) = again.get_chapter(id, 1).unwrap().unwrap();
         let path = s
@@ -1058,14 +1064,22 @@ fn concurrent_postgres_opens_migrate_once() {
         })
         .collect();
     for t in threads {
-        assert_eq!(t.join().unwrap(), 2, "schema version after all migrations");
+        assert_eq!(
+            t.join().unwrap(),
+            qiantang_store::SCHEMA_VERSION,
+            "schema version after all migrations"
+        );
     }
     let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let n: i64 = c
         .query_one("SELECT COUNT(*) FROM schema_version", &[])
         .unwrap()
         .get(0);
-    assert_eq!(n, 2, "each migration applied exactly once");
+    assert_eq!(
+        n,
+        i64::from(qiantang_store::SCHEMA_VERSION),
+        "each migration applied exactly once"
+    );
 }
 
 #[test]
@@ -1190,5 +1204,356 @@ fn occurrences_stored_with_the_work_and_removed_with_their_concept() {
         assert!(s.delete_concept("place.west-lake").unwrap());
         assert!(s.chapter_occurrences(id, 1).unwrap().is_empty(), "{name}");
         assert!(s.concept_counts(id).unwrap().unwrap().is_empty(), "{name}");
+    }
+}
+
+fn l10n_project(org: i64, work: i64, locale: &str) -> NewProject {
+    NewProject {
+        org,
+        work,
+        locale: locale.into(),
+        market: "US".into(),
+        settings: ProjectSettings::default(),
+        created_by: "ann".into(),
+        segments: vec![
+            NewSegment {
+                chapter: 1,
+                ordinal: 0,
+                source: "济公来到灵隐寺。".into(),
+                offset: 0,
+            },
+            NewSegment {
+                chapter: 1,
+                ordinal: 1,
+                source: "他说：“走吧。”".into(),
+                offset: 8,
+            },
+            NewSegment {
+                chapter: 2,
+                ordinal: 0,
+                source: "西湖。".into(),
+                offset: 0,
+            },
+        ],
+    }
+}
+
+fn upd(id: i64, v: Option<u32>, target: &str, state: SegmentState, at: i64) -> SegmentUpdate {
+    SegmentUpdate {
+        id,
+        expected_version: v,
+        only_if_new: false,
+        target: Some(target.into()),
+        state,
+        origin: Some(Origin::Human),
+        by: "ann".into(),
+        at_ms: at,
+    }
+}
+
+#[test]
+fn l10n_projects_segments_history_and_conflicts() {
+    for s in backends() {
+        let name = s.name;
+        let org = s.create_org("org", 1).unwrap().id;
+        let other = s.create_org("other", 1).unwrap().id;
+        let w = s.create_work(&work(org, "甲", 2), 1).unwrap();
+        let p = s.create_project(&l10n_project(org, w, "en"), 5).unwrap();
+        assert!(
+            matches!(
+                s.create_project(&l10n_project(org, w, "en"), 6),
+                Err(StoreError::Conflict(_))
+            ),
+            "{name}: one project per work × locale × market"
+        );
+        let p2 = s.create_project(&l10n_project(org, w, "vi"), 7).unwrap();
+        assert_eq!(s.get_project(p.id).unwrap().unwrap(), p, "{name}");
+        assert_eq!(
+            s.list_projects(&[org])
+                .unwrap()
+                .iter()
+                .map(|p| p.id)
+                .collect::<Vec<_>>(),
+            vec![p2.id, p.id],
+            "{name}: newest first"
+        );
+        assert!(
+            s.list_projects(&[other]).unwrap().is_empty(),
+            "{name}: tenant filter"
+        );
+        let mut settings = p.settings.clone();
+        settings.gloss_style = GlossStyle::Footnote;
+        settings.tm_threshold = 80;
+        s.set_project_settings(p.id, &settings).unwrap();
+        assert_eq!(
+            s.get_project(p.id).unwrap().unwrap().settings,
+            settings,
+            "{name}"
+        );
+
+        let segs = s.segments(p.id, None).unwrap();
+        assert_eq!(segs.len(), 3, "{name}");
+        assert_eq!(s.segments(p.id, Some(2)).unwrap().len(), 1, "{name}");
+        assert_eq!(
+            (segs[1].key(), segs[1].offset),
+            ("c1s1".to_string(), 8),
+            "{name}"
+        );
+        assert!(segs
+            .iter()
+            .all(|x| x.state == SegmentState::New && x.version == 0));
+
+        // A pre-translation fills only new segments; a human edit checks the version.
+        let mt = SegmentUpdate {
+            id: segs[0].id,
+            expected_version: None,
+            only_if_new: true,
+            target: Some("Jigong came to Lingyin Temple.".into()),
+            state: SegmentState::Draft,
+            origin: Some(Origin::Mt {
+                backend: "openai".into(),
+                model: Some("qwen".into()),
+            }),
+            by: "job:1".into(),
+            at_ms: 10,
+        };
+        let out = s.update_segments(&[mt.clone()]).unwrap();
+        assert_eq!(out[0].as_ref().unwrap().version, 1, "{name}");
+        assert_eq!(
+            s.update_segments(&[mt]).unwrap(),
+            vec![None],
+            "{name}: only_if_new skips"
+        );
+        let edited = s
+            .update_segments(&[upd(
+                segs[0].id,
+                Some(1),
+                "Jigong arrived at Lingyin Temple.",
+                SegmentState::Translated,
+                11,
+            )])
+            .unwrap();
+        assert_eq!(
+            edited[0].as_ref().unwrap().origin,
+            Some(Origin::Human),
+            "{name}"
+        );
+        // A stale version is refused and nothing of the batch is written.
+        let r = s.update_segments(&[
+            upd(
+                segs[1].id,
+                Some(0),
+                "He said: \"Let's go.\"",
+                SegmentState::Translated,
+                12,
+            ),
+            upd(segs[0].id, Some(1), "stale", SegmentState::Translated, 12),
+        ]);
+        assert!(matches!(r, Err(StoreError::Conflict(_))), "{name}: {r:?}");
+        assert_eq!(
+            s.get_segment(segs[1].id).unwrap().unwrap().state,
+            SegmentState::New,
+            "{name}: rolled back"
+        );
+        assert!(matches!(
+            s.update_segments(&[upd(999_999, None, "x", SegmentState::Translated, 1)]),
+            Err(StoreError::NotFound(_))
+        ));
+        let hist = s.segment_history(segs[0].id).unwrap();
+        assert_eq!(
+            hist.iter()
+                .map(|h| (h.version, h.state, h.by.as_str()))
+                .collect::<Vec<_>>(),
+            vec![
+                (1, SegmentState::Draft, "job:1"),
+                (2, SegmentState::Translated, "ann")
+            ],
+            "{name}"
+        );
+        assert_eq!(
+            hist[0].origin,
+            Some(Origin::Mt {
+                backend: "openai".into(),
+                model: Some("qwen".into())
+            })
+        );
+
+        // A changed source sends the segment back to draft, keeping the target.
+        let changed = s
+            .set_segment_source(segs[0].id, "济公走进灵隐寺。", "editor", 20)
+            .unwrap();
+        assert_eq!(
+            (changed.state, changed.version),
+            (SegmentState::Draft, 3),
+            "{name}"
+        );
+        assert_eq!(
+            changed.target.as_deref(),
+            Some("Jigong arrived at Lingyin Temple.")
+        );
+
+        let c = s
+            .add_comment(segs[0].id, "rev", "Use 'monk Ji'?", 21)
+            .unwrap();
+        assert_eq!(s.comments(segs[0].id).unwrap(), vec![c.clone()], "{name}");
+        assert_eq!(s.project_comments(p.id).unwrap(), vec![c], "{name}");
+        assert!(s.add_comment(999_999, "rev", "x", 1).is_err(), "{name}");
+
+        let prog = s.progress(p.id).unwrap();
+        assert_eq!(prog.len(), 3, "{name}: total + 2 chapters");
+        assert_eq!(prog[0].total(), 3);
+        assert_eq!(prog[0].count(SegmentState::Draft), 1);
+        assert_eq!(prog[1].chapter, Some(1));
+        assert_eq!(prog[2].source_chars, 3, "{name}: characters, not bytes");
+
+        assert!(s.delete_project(p2.id).unwrap());
+        assert!(!s.delete_project(p2.id).unwrap());
+        // Deleting the work removes its projects.
+        s.delete_work(w).unwrap();
+        assert!(s.get_project(p.id).unwrap().is_none(), "{name}: cascade");
+    }
+}
+
+fn tu(org: i64, src: &str, tgt: &str, approved: bool) -> TranslationUnit {
+    TranslationUnit {
+        id: 0,
+        org,
+        source_lang: "zh-Hans".into(),
+        target_lang: "en".into(),
+        source: src.into(),
+        target: tgt.into(),
+        context: None,
+        approved,
+        origin: "tmx:test.tmx".into(),
+        created_by: "ann".into(),
+        created_ms: 3,
+    }
+}
+
+#[test]
+fn l10n_tm_glossary_jobs_cache_usage() {
+    for s in backends() {
+        let name = s.name;
+        let org = s.create_org("org", 1).unwrap().id;
+        let other = s.create_org("other", 1).unwrap().id;
+        let units = vec![
+            tu(org, "你好。", "Hello.", false),
+            tu(org, "你好。", "Hello.", true),
+            tu(org, "再见。", "Bye.", false),
+        ];
+        assert_eq!(
+            s.add_units(&units).unwrap(),
+            2,
+            "{name}: duplicates in one call count once"
+        );
+        assert_eq!(s.add_units(&units).unwrap(), 0, "{name}: and never twice");
+        let got = s.units(org).unwrap();
+        assert_eq!(got.len(), 2);
+        assert!(
+            got[0].approved,
+            "{name}: an approved duplicate approves the unit"
+        );
+        assert_eq!(s.unit_count(org).unwrap(), 2);
+        assert_eq!(
+            s.unit_count(other).unwrap(),
+            0,
+            "{name}: TMs are per organization"
+        );
+        assert!(
+            s.add_units(&[tu(org + 1000, "a", "b", false)]).is_err(),
+            "{name}: unknown org"
+        );
+        assert_eq!(
+            s.unit_count(org).unwrap(),
+            2,
+            "{name}: failed call wrote nothing"
+        );
+
+        let w = s.create_work(&work(org, "甲", 1), 1).unwrap();
+        let e = GlossaryEntry {
+            id: 0,
+            work: w,
+            locale: "en".into(),
+            source: "济颠".into(),
+            aliases: vec!["济公".into(), "道济".into()],
+            target: "Crazy Ji".into(),
+            kind: GlossaryKind::Character,
+            concept: None,
+            locked: true,
+            forbidden: vec!["Ji Dian".into()],
+            note: "the mad monk".into(),
+        };
+        let saved = s.put_glossary_entry(&e).unwrap();
+        assert!(saved.id > 0);
+        assert!(
+            matches!(s.put_glossary_entry(&e), Err(StoreError::Conflict(_))),
+            "{name}"
+        );
+        let mut changed = saved.clone();
+        changed.target = "Daoji".into();
+        s.put_glossary_entry(&changed).unwrap();
+        assert_eq!(s.glossary(w, "en").unwrap(), vec![changed], "{name}");
+        assert!(s.glossary(w, "vi").unwrap().is_empty());
+        assert!(s.delete_glossary_entry(saved.id).unwrap());
+
+        let p = s.create_project(&l10n_project(org, w, "en"), 5).unwrap();
+        let kind = JobKind::Pretranslate {
+            chapters: Some((1, 10)),
+            backend: Some("openai".into()),
+        };
+        let j = s.create_job(p.id, &kind, "ann", 7).unwrap();
+        assert_eq!(
+            (j.state, j.kind.clone()),
+            (JobState::Queued, kind),
+            "{name}"
+        );
+        assert_eq!(s.unfinished_jobs().unwrap().len(), 1);
+        let j2 = s
+            .update_job(j.id, JobState::Running, 3, 10, None, 8)
+            .unwrap();
+        assert_eq!((j2.done, j2.total, j2.state), (3, 10, JobState::Running));
+        s.update_job(j.id, JobState::Cancelled, 3, 10, None, 9)
+            .unwrap();
+        let j4 = s
+            .update_job(j.id, JobState::Running, 4, 10, None, 10)
+            .unwrap();
+        assert_eq!(
+            j4.state,
+            JobState::Cancelled,
+            "{name}: a cancelled job stays cancelled"
+        );
+        assert!(s.unfinished_jobs().unwrap().is_empty());
+        assert_eq!(s.project_jobs(p.id).unwrap().len(), 1);
+        assert!(s.create_job(999_999, &j.kind, "ann", 1).is_err());
+
+        assert_eq!(s.mt_cache_get("k").unwrap(), None);
+        s.mt_cache_put("k", "[1]", 1).unwrap();
+        s.mt_cache_put("k", "[2]", 2).unwrap();
+        assert_eq!(
+            s.mt_cache_get("k").unwrap().as_deref(),
+            Some("[2]"),
+            "{name}"
+        );
+
+        let u = MtUsage {
+            backend: "openai".into(),
+            requests: 2,
+            prompt_tokens: 100,
+            completion_tokens: 50,
+            characters: 0,
+            cached_segments: 1,
+        };
+        s.add_mt_usage(p.id, &u).unwrap();
+        s.add_mt_usage(p.id, &u).unwrap();
+        let got = s.mt_usage(p.id).unwrap();
+        assert_eq!(
+            (
+                got[0].requests,
+                got[0].prompt_tokens,
+                got[0].cached_segments
+            ),
+            (4, 200, 2),
+            "{name}"
+        );
     }
 }
