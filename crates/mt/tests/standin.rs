@@ -1,0 +1,1 @@
+//! Stand-in server tests for the MT backends.
