@@ -101,7 +101,7 @@ pub enum ResponseFormat {
     /// `{"type":"json_schema", …}` with a strict schema (OpenAI, vLLM, llama.cpp, Ollama ≥ 0.5).
     #[default]
     JsonSchema,
-    /// `{"type":"json_object"}` for servers without json_schema (DashScope, DeepSeek).
+    /// `{"type":"json_object"}` for servers without json_schema (e.g. DeepSeek).
     JsonObject,
     /// No `response_format` at all; the prompt alone asks for JSON.
     None,

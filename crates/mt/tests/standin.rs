@@ -613,6 +613,24 @@ fn unauthorized_is_not_retried() {
     assert_eq!(server.count(), 1);
 }
 
+#[test]
+fn rate_limit_spaces_requests() {
+    let server = StandIn::start(|_, s| openai_correct(s));
+    let BackendConfig::Openai(mut c) = openai_config(&server.url, "max_batch_segments = 1") else {
+        panic!()
+    };
+    c.http.requests_per_second = 5.0;
+    let backend = build_backend(&BackendConfig::Openai(c)).unwrap();
+    let r = four();
+    let t = Instant::now();
+    let resp = backend.translate(&r).unwrap();
+    let elapsed = t.elapsed();
+    assert_aligned(&r, &resp, fake);
+    assert_eq!(server.count(), 4);
+    // 5 requests/s: the 2nd, 3rd and 4th wait 200 ms each.
+    assert!(elapsed >= Duration::from_millis(550), "{elapsed:?}");
+}
+
 // ---------------------------------------------------------------- cache
 
 #[test]
