@@ -882,6 +882,80 @@ fn libretranslate_placeholder_loss_fails_that_segment_only() {
     assert_eq!(resp.translations.len(), 3);
 }
 
+// ---------------------------------------------------------------- no secrets in logs
+
+/// A minimal `tracing` subscriber that keeps every event's fields as text.
+struct Capture(Arc<Mutex<String>>);
+
+struct Fields<'a>(&'a mut String);
+
+impl tracing::field::Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!("{}={:?} ", field.name(), value));
+    }
+}
+
+impl tracing::Subscriber for Capture {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let mut out = self.0.lock().unwrap();
+        span.record(&mut Fields(&mut out));
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        values.record(&mut Fields(&mut self.0.lock().unwrap()));
+    }
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut out = self.0.lock().unwrap();
+        out.push_str(event.metadata().target());
+        out.push(' ');
+        event.record(&mut Fields(&mut out));
+        out.push('\n');
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[test]
+fn keys_never_reach_the_logs() {
+    let logs = Arc::new(Mutex::new(String::new()));
+    let subscriber = Capture(logs.clone());
+    tracing::subscriber::with_default(subscriber, || {
+        // DeepL: glossary, a 500 that is retried, then 456; LibreTranslate: key in the body.
+        let deepl = StandIn::start(|n, s| match n {
+            1 => Reply::status(500, "oops"),
+            _ => deepl_handler(2)(n, s),
+        });
+        let backend = build_backend(&deepl_config(&deepl.url)).unwrap();
+        let err = backend.translate(&four()).unwrap_err();
+        assert!(!format!("{err} {err:?}").contains("dl-key"));
+        let libre = StandIn::start(libre_handler(true));
+        let backend = build_backend(&libre_config(&libre.url)).unwrap();
+        backend.translate(&four()).unwrap();
+        let openai = StandIn::start(|n, s| {
+            if n == 0 {
+                completion("garbage")
+            } else {
+                openai_correct(s)
+            }
+        });
+        let backend = build_backend(&openai_config(&openai.url, "")).unwrap();
+        backend.translate(&four()).unwrap();
+    });
+    let logs = logs.lock().unwrap();
+    assert!(
+        logs.contains("retrying"),
+        "the test must see log events: {logs}"
+    );
+    assert!(logs.contains("rejected"), "{logs}");
+    for key in ["dl-key", "lt-key", "sk-test-key"] {
+        assert!(!logs.contains(key), "{key} leaked into the logs: {logs}");
+    }
+}
+
 // ---------------------------------------------------------------- OpenCC on real text
 
 fn jigong_first_chapter() -> String {
