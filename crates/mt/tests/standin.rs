@@ -493,7 +493,7 @@ fn http_429_waits_for_retry_after() {
         waited >= Duration::from_millis(1000),
         "Retry-After not honoured: {waited:?}"
     );
-    assert!(waited < Duration::from_secs(3), "{waited:?}");
+    assert!(waited < Duration::from_secs(5), "{waited:?}");
     assert_aligned(&r, &resp, fake);
     assert_eq!(resp.usage.requests, 2);
 }
@@ -508,7 +508,10 @@ fn http_429_with_a_long_retry_after_gives_up_at_once() {
     let backend = build_backend(&openai_config(&server.url, "")).unwrap();
     let t = Instant::now();
     let err = backend.translate(&four()).unwrap_err();
-    assert!(t.elapsed() < Duration::from_secs(1));
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "no wait for an hour-long Retry-After"
+    );
     match err {
         MtError::RateLimited { retry_after, .. } => {
             assert_eq!(retry_after, Some(Duration::from_secs(3600)))
@@ -561,12 +564,12 @@ fn read_timeout_is_retried_then_reported() {
     let BackendConfig::Openai(mut c) = cfg else {
         panic!()
     };
-    c.http.read_timeout_ms = 400;
+    c.http.read_timeout_ms = 500;
     let backend = build_backend(&BackendConfig::Openai(c.clone())).unwrap();
     let r = four();
     let t = Instant::now();
     let resp = backend.translate(&r).unwrap();
-    assert!(t.elapsed() >= Duration::from_millis(400));
+    assert!(t.elapsed() >= Duration::from_millis(500));
     assert_aligned(&r, &resp, fake);
     assert_eq!(resp.usage.requests, 2);
 
