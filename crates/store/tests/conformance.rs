@@ -1317,7 +1317,7 @@ fn l10n_projects_segments_history_and_conflicts() {
             by: "job:1".into(),
             at_ms: 10,
         };
-        let out = s.update_segments(&[mt.clone()]).unwrap();
+        let out = s.update_segments(std::slice::from_ref(&mt)).unwrap();
         assert_eq!(out[0].as_ref().unwrap().version, 1, "{name}");
         assert_eq!(
             s.update_segments(&[mt]).unwrap(),
