@@ -10,6 +10,7 @@
 
 pub mod model;
 pub mod store;
+pub mod xliff;
 
 pub use model::*;
 pub use store::L10nStore;

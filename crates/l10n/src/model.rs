@@ -282,6 +282,8 @@ pub struct SegmentRevision {
     pub segment: SegmentId,
     /// Version number this revision created.
     pub version: u32,
+    /// Source text at this version (sources change when the work is edited).
+    pub source: String,
     /// Target after the change.
     pub target: Option<String>,
     /// State after the change.

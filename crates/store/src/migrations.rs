@@ -169,6 +169,7 @@ CREATE TABLE l10n_segments (
 CREATE TABLE l10n_revisions (
     segment INTEGER NOT NULL REFERENCES l10n_segments(id) ON DELETE CASCADE,
     version INTEGER NOT NULL,
+    source TEXT NOT NULL,
     target TEXT,
     state TEXT NOT NULL,
     origin TEXT,

@@ -138,8 +138,8 @@ fn save_segment(tx: &mut Transaction<'_>, s: &Segment) -> Result<(), StoreError>
     )
     .map_err(|e| db("update segment", e))?;
     tx.execute(
-        "INSERT INTO l10n_revisions (segment, version, target, state, origin, by_user, at_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO l10n_revisions (segment, version, target, state, origin, by_user, at_ms, source)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         &[
             &s.id,
             &version,
@@ -148,6 +148,7 @@ fn save_segment(tx: &mut Transaction<'_>, s: &Segment) -> Result<(), StoreError>
             &origin,
             &s.updated_by.as_deref().unwrap_or(""),
             &s.updated_ms,
+            &s.source,
         ],
     )
     .map_err(|e| db("insert revision", e))?;
@@ -323,7 +324,7 @@ impl L10nStore for PostgresStore {
     fn segment_history(&self, id: SegmentId) -> Result<Vec<SegmentRevision>, StoreError> {
         self.query(
             "segment history",
-            "SELECT segment, version, target, state, origin, by_user, at_ms FROM l10n_revisions
+            "SELECT segment, version, target, state, origin, by_user, at_ms, source FROM l10n_revisions
              WHERE segment = $1 ORDER BY version",
             &[&id],
         )?
@@ -335,6 +336,7 @@ impl L10nStore for PostgresStore {
             Ok(SegmentRevision {
                 segment: get(r, 0, op)?,
                 version: get_u32(r, 1, op)?,
+                source: get(r, 7, op)?,
                 target: get(r, 2, op)?,
                 state: SegmentState::parse(&state)
                     .ok_or_else(|| bad_state("segment state", &state))?,

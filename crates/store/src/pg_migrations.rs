@@ -193,6 +193,7 @@ CREATE TABLE l10n_segments (
 CREATE TABLE l10n_revisions (
     segment BIGINT NOT NULL REFERENCES l10n_segments(id) ON DELETE CASCADE,
     version BIGINT NOT NULL,
+    source TEXT NOT NULL,
     target TEXT,
     state TEXT NOT NULL,
     origin TEXT,

@@ -169,8 +169,8 @@ fn get_segment_tx(
 
 fn insert_revision(tx: &rusqlite::Transaction<'_>, s: &Segment) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO l10n_revisions (segment, version, target, state, origin, by_user, at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO l10n_revisions (segment, version, source, target, state, origin, by_user, at_ms)
+         VALUES (?1, ?2, ?8, ?3, ?4, ?5, ?6, ?7)",
         params![
             s.id,
             s.version,
@@ -178,7 +178,8 @@ fn insert_revision(tx: &rusqlite::Transaction<'_>, s: &Segment) -> Result<(), St
             s.state.as_str(),
             enc_origin(s.origin.as_ref())?,
             s.updated_by.as_deref().unwrap_or(""),
-            s.updated_ms
+            s.updated_ms,
+            s.source
         ],
     )
     .map_err(|e| db("insert revision", e))?;
@@ -385,7 +386,7 @@ impl L10nStore for SqliteStore {
     fn segment_history(&self, id: SegmentId) -> Result<Vec<SegmentRevision>, StoreError> {
         self.all(
             "segment history",
-            "SELECT segment, version, target, state, origin, by_user, at_ms FROM l10n_revisions
+            "SELECT segment, version, target, state, origin, by_user, at_ms, source FROM l10n_revisions
              WHERE segment = ?1 ORDER BY version",
             [id],
             |r| {
@@ -397,14 +398,16 @@ impl L10nStore for SqliteStore {
                     r.get::<_, Option<String>>(4)?,
                     r.get::<_, String>(5)?,
                     r.get::<_, i64>(6)?,
+                    r.get::<_, String>(7)?,
                 ))
             },
         )?
         .into_iter()
-        .map(|(segment, version, target, state, origin, by, at_ms)| {
+        .map(|(segment, version, target, state, origin, by, at_ms, source)| {
             Ok(SegmentRevision {
                 segment,
                 version,
+                source,
                 target,
                 state: SegmentState::parse(&state)
                     .ok_or_else(|| bad_state("segment state", &state))?,
