@@ -136,7 +136,7 @@ pub fn write_xliff(doc: &XliffDoc) -> Result<Vec<u8>, XliffError> {
         file.push_attribute(("id", f.id.as_str()));
         wr.write_event(Event::Start(file)).map_err(w)?;
         if let Some(t) = &f.title {
-            write_notes(&mut wr, &[t.clone()], "title")?;
+            write_notes(&mut wr, std::slice::from_ref(t), "title")?;
         }
         for u in &f.units {
             let mut unit = BytesStart::new("unit");
@@ -363,19 +363,15 @@ pub fn read_xliff(bytes: &[u8]) -> Result<XliffDoc, XliffError> {
                     _ => {}
                 }
             }
-            Event::Text(t) => {
-                if collect != Collect::None {
-                    let s = t.unescape().map_err(|e| XliffError::Xml {
-                        pos,
-                        message: e.to_string(),
-                    })?;
-                    text.push_str(&s);
-                }
+            Event::Text(t) if collect != Collect::None => {
+                let s = t.unescape().map_err(|e| XliffError::Xml {
+                    pos,
+                    message: e.to_string(),
+                })?;
+                text.push_str(&s);
             }
-            Event::CData(t) => {
-                if collect != Collect::None {
-                    text.push_str(&String::from_utf8_lossy(&t));
-                }
+            Event::CData(t) if collect != Collect::None => {
+                text.push_str(&String::from_utf8_lossy(&t));
             }
             Event::End(e) => {
                 if collect != Collect::None {

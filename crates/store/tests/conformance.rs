@@ -1387,6 +1387,12 @@ fn l10n_projects_segments_history_and_conflicts() {
             (SegmentState::Draft, 3),
             "{name}"
         );
+        let hist = s.segment_history(segs[0].id).unwrap();
+        assert_eq!(
+            hist[1].source, "济公来到灵隐寺。",
+            "{name}: revisions keep their source"
+        );
+        assert_eq!(hist[2].source, "济公走进灵隐寺。", "{name}");
         assert_eq!(
             changed.target.as_deref(),
             Some("Jigong arrived at Lingyin Temple.")
