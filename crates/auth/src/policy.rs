@@ -60,6 +60,27 @@ pub enum Action {
     },
     /// Platform administration (organizations, users, global audit).
     Administer,
+    /// See an organization's localization projects, segments and TM.
+    ReadL10n {
+        /// The organization.
+        org: OrgId,
+    },
+    /// Create and delete localization projects, run pre-translation, import
+    /// and export TMs and exchange files, edit glossaries.
+    ManageL10n {
+        /// The organization.
+        org: OrgId,
+    },
+    /// Translate segments (new/draft → translated) and comment.
+    Translate {
+        /// The organization.
+        org: OrgId,
+    },
+    /// Review and approve segments, unlock approved ones.
+    Review {
+        /// The organization.
+        org: OrgId,
+    },
 }
 
 impl Caller {
@@ -105,6 +126,17 @@ impl Caller {
             Action::ProposeConcept => self.any_role(&[Role::Owner, Role::Editor, Role::Reviewer]),
             Action::ApproveConcept => self.any_role(&[Role::Reviewer]),
             Action::AdministerKb | Action::Administer => false,
+            Action::ReadL10n { org } => self.role_in(org).is_some(),
+            Action::ManageL10n { org } => {
+                matches!(self.role_in(org), Some(Role::Owner | Role::Editor))
+            }
+            Action::Translate { org } => matches!(
+                self.role_in(org),
+                Some(Role::Owner | Role::Editor | Role::Translator | Role::Reviewer)
+            ),
+            Action::Review { org } => {
+                matches!(self.role_in(org), Some(Role::Owner | Role::Reviewer))
+            }
             Action::ManageOrg { org } | Action::ReadAudit { org } => {
                 self.role_in(org) == Some(Role::Owner)
             }

@@ -18,6 +18,14 @@ pub const CONFIG_VERSION: u32 = 1;
 /// max_upload_bytes = 67108864
 /// request_timeout_secs = 120
 /// log = "info"
+///
+/// # Machine translation backends (issue 4): name → settings. Keys come
+/// # from the environment (`api_key_env`), never from logs.
+/// [mt.qwen]
+/// kind = "openai"
+/// base_url = "https://dashscope.aliyuncs.com/compatible-mode/v1"
+/// model = "qwen-plus"
+/// api_key_env = "DASHSCOPE_API_KEY"
 /// ```
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -44,6 +52,9 @@ pub struct FileConfig {
     pub secure_cookies: Option<bool>,
     /// Session lifetime in hours.
     pub session_hours: Option<u64>,
+    /// MT backends by name (`[mt.NAME]` tables, see `qiantang_mt::BackendConfig`).
+    #[serde(default)]
+    pub mt: std::collections::BTreeMap<String, qiantang_mt::BackendConfig>,
 }
 
 /// The resolved configuration every subcommand receives. `Debug` redacts the
@@ -70,6 +81,8 @@ pub struct Config {
     pub request_timeout_secs: u64,
     /// Log filter (default `info`).
     pub log: String,
+    /// MT backends by name (their `Debug` redacts keys).
+    pub mt: std::collections::BTreeMap<String, qiantang_mt::BackendConfig>,
 }
 
 /// Values given by flags or environment (clap merges the two, flags first).
@@ -101,6 +114,7 @@ impl std::fmt::Debug for Config {
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("request_timeout_secs", &self.request_timeout_secs)
             .field("log", &self.log)
+            .field("mt", &self.mt)
             .finish()
     }
 }
@@ -217,6 +231,7 @@ pub fn resolve(o: &Overrides) -> Result<Config, ConfigError> {
         max_upload_bytes,
         request_timeout_secs,
         log: o.log.clone().or(file.log).unwrap_or_else(|| "info".into()),
+        mt: file.mt,
     })
 }
 

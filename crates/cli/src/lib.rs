@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod deposit;
+pub mod l10n;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -99,6 +100,12 @@ enum Command {
     /// The cultural-element knowledge base.
     #[command(subcommand)]
     Kb(KbCmd),
+    /// Translation memories (TMX 1.4b import and export).
+    #[command(subcommand)]
+    Tm(l10n::TmCmd),
+    /// Localization projects: create, pre-translate, QA, export, import.
+    #[command(subcommand)]
+    L10n(l10n::L10nCmd),
     /// Organizations and users (platform administration).
     #[command(subcommand)]
     Admin(AdminCmd),
@@ -572,6 +579,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Kb(cmd) => kb(&cfg, cmd),
+        Command::Tm(cmd) => l10n::tm(&open(&cfg)?, &cfg, cmd),
+        Command::L10n(cmd) => l10n::l10n(&open(&cfg)?, &cfg, cmd),
         Command::Admin(cmd) => admin(&cfg, cmd),
         Command::Token(cmd) => token(&cfg, cmd),
         Command::Log(LogCmd::Key { json }) => {
@@ -872,7 +881,10 @@ fn token(cfg: &Config, cmd: TokenCmd) -> Result<ExitCode> {
 }
 
 fn open(cfg: &Config) -> Result<Arc<App>> {
-    App::open_with(&cfg.data_dir, cfg.database_url.as_deref()).with_context(|| store_name(cfg))
+    let app = App::open_with(&cfg.data_dir, cfg.database_url.as_deref())
+        .with_context(|| store_name(cfg))?;
+    app.configure_mt(&cfg.mt)?;
+    Ok(app)
 }
 
 fn store_name(cfg: &Config) -> String {
@@ -1198,6 +1210,8 @@ fn serve(cfg: &Config, no_sample: bool) -> Result<ExitCode> {
         let app = tokio::task::spawn_blocking(move || App::open_with(&dir, url.as_deref()))
             .await?
             .with_context(|| store_name(cfg))?;
+        app.configure_mt(&cfg.mt)?;
+        app.start_job_worker()?;
         let a = app.clone();
         if let Some((email, password)) = tokio::task::spawn_blocking(move || a.ensure_first_admin()).await?? {
             // Printed once to standard output, deliberately not through the log.

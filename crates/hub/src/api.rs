@@ -60,6 +60,16 @@ pub const ROUTES: &[(&str, &str, Policy)] = &[
     ("GET", "/orgs/{org}/audit", Policy::OrgOwner),
 ];
 
+/// Every API route: [`ROUTES`] plus the localization table
+/// ([`crate::api_l10n::ROUTES`]).
+pub fn all_routes() -> Vec<(&'static str, &'static str, Policy)> {
+    ROUTES
+        .iter()
+        .chain(crate::api_l10n::ROUTES)
+        .copied()
+        .collect()
+}
+
 /// The API router (to be nested under `/api/v1`).
 pub fn routes() -> Router<HubState> {
     Router::new()

@@ -105,6 +105,7 @@ impl KbView {
 pub struct App {
     stores: Stores,
     kb: RwLock<Arc<KbView>>,
+    pub(crate) l10n_state: crate::l10n::L10nState,
 }
 
 /// What an import did (or, in a dry run, would do).
@@ -186,6 +187,7 @@ impl App {
         Ok(Arc::new(Self {
             stores,
             kb: RwLock::new(Arc::new(view)),
+            l10n_state: Default::default(),
         }))
     }
 

@@ -558,6 +558,14 @@ pub enum Policy {
     OrgOwner,
     /// Platform admin.
     Admin,
+    /// Any member of the organization owning the localization project named
+    /// by `{project}`, `{segment}` or `{job}` ([`ReadableProject`]).
+    ProjectRead,
+    /// Owner/editor of that organization ([`ManagedProject`]).
+    ProjectManage,
+    /// Translator, reviewer, editor or owner there ([`TranslatableProject`]);
+    /// review states need the reviewer or owner role (checked by the workflow).
+    SegmentTranslate,
 }
 
 /// Owner of the organization named by the `{org}` path segment (id), or admin.
@@ -676,5 +684,94 @@ impl FromRequestParts<HubState> for ImportTarget {
             Ok(o) => Ok(ImportTarget(Some(o), a)),
             Err(e) => Err(e.into_response()),
         }
+    }
+}
+
+/// Loads the localization project named by the `{project}`, `{segment}` or
+/// `{job}` path parameter.
+async fn load_project(
+    parts: &mut Parts,
+    s: &HubState,
+) -> Result<(RequestAuth, Option<qiantang_l10n::Project>), Refusal> {
+    let a = request_auth(parts);
+    let Path(params): Path<Vec<(String, String)>> = Path::from_request_parts(parts, s)
+        .await
+        .map_err(|_| Refusal {
+            status: StatusCode::BAD_REQUEST,
+            message: "bad path".into(),
+            page_login: None,
+            page: false,
+        })?;
+    let Some((key, raw)) = params
+        .iter()
+        .find(|(k, _)| k == "project" || k == "segment" || k == "job")
+        .cloned()
+    else {
+        return Ok((a, None));
+    };
+    let Ok(id) = raw.parse::<i64>() else {
+        return Err(Refusal {
+            status: StatusCode::BAD_REQUEST,
+            message: format!("{key} id {raw:?} is not a number"),
+            page_login: None,
+            page: false,
+        });
+    };
+    let app = s.app.clone();
+    let project = tokio::task::spawn_blocking(move || {
+        let l = &app.stores().l10n;
+        let pid = match key.as_str() {
+            "segment" => l.get_segment(id).ok().flatten().map(|x| x.project),
+            "job" => l.get_job(id).ok().flatten().map(|x| x.project),
+            _ => Some(id),
+        }?;
+        l.get_project(pid).ok().flatten()
+    })
+    .await
+    .ok()
+    .flatten();
+    Ok((a, project))
+}
+
+macro_rules! project_extractor {
+    ($(#[$doc:meta])* $name:ident, $action:ident, $what:literal) => {
+        $(#[$doc])*
+        pub struct $name(pub qiantang_l10n::Project, pub RequestAuth);
+
+        impl FromRequestParts<HubState> for $name {
+            type Rejection = Refusal;
+            async fn from_request_parts(
+                parts: &mut Parts,
+                s: &HubState,
+            ) -> Result<Self, Self::Rejection> {
+                let (a, project) = load_project(parts, s).await?;
+                match project {
+                    Some(p) if a.caller.can(Action::$action { org: p.org }) => Ok($name(p, a)),
+                    None if a.caller.is_admin() => Err(Refusal {
+                        message: "no such project, segment or job".into(),
+                        ..missing(parts)
+                    }),
+                    _ => Err(refuse(parts, &a.caller, $what)),
+                }
+            }
+        }
+    };
+}
+
+project_extractor!(
+    /// A localization project the caller may see (any member of its organization).
+    ReadableProject, ReadL10n, "see this localization project");
+project_extractor!(
+    /// A project the caller may manage (owner/editor of its organization).
+    ManagedProject, ManageL10n, "manage this localization project");
+project_extractor!(
+    /// A project whose segments the caller may translate (translator, reviewer, editor, owner).
+    TranslatableProject, Translate, "translate in this project");
+
+/// What a caller may do with the segments of `org` (for the workflow rules).
+pub fn segment_perms(caller: &Caller, org: qiantang_auth::OrgId) -> crate::l10n::Perms {
+    crate::l10n::Perms {
+        translate: caller.can(Action::Translate { org }),
+        review: caller.can(Action::Review { org }),
     }
 }

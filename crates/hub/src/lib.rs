@@ -7,12 +7,14 @@
 //! the wire ([`dto`]); domain crates know nothing of JSON shapes or HTTP.
 
 pub mod api;
+pub mod api_l10n;
 pub mod app;
 pub mod app_auth;
 pub mod auth;
 pub mod clock;
 pub mod dto;
 pub mod i18n;
+pub mod l10n;
 pub mod web;
 
 use std::future::Future;
@@ -122,7 +124,7 @@ pub fn router(app: Arc<App>, config: HubConfig) -> Router {
     };
     Router::new()
         .merge(web::routes())
-        .nest("/api/v1", api::routes())
+        .nest("/api/v1", api::routes().merge(api_l10n::routes()))
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -32,6 +32,10 @@ struct World {
     a_viewer: String,
     a_viewer_id: i64,
     b_owner: String,
+    project: i64,
+    segment: i64,
+    job: i64,
+    entry: i64,
 }
 
 fn world() -> World {
@@ -64,7 +68,28 @@ fn world() -> World {
         .unwrap();
     let mut cfg = HubConfig::new(dir.path().to_path_buf());
     cfg.api_per_minute = 100_000;
+    let p = app
+        .create_project(work_a, "en", "US", &Actor::cli())
+        .unwrap();
+    let segment = app.stores().l10n.segments(p.id, Some(1)).unwrap()[0].id;
+    let job = app
+        .queue_pretranslate(p.id, Some((1, 1)), None, &Actor::cli())
+        .unwrap()
+        .id;
+    let entry = app
+        .put_glossary_entry(
+            &p,
+            serde_json::from_value(serde_json::json!({"source": "梁山伯", "target": "Liang Shanbo"}))
+                .unwrap(),
+            &Actor::cli(),
+        )
+        .unwrap()
+        .id;
     World {
+        project: p.id,
+        segment,
+        job,
+        entry,
         router: router(app.clone(), cfg),
         a_owner: token(&app, a, Role::Owner),
         a_editor: token(&app, a, Role::Editor),
@@ -103,9 +128,9 @@ fn request(method: &str, uri: &str, bearer: Option<&str>) -> Request<Body> {
 }
 
 fn all_routes() -> Vec<(&'static str, String, Policy)> {
-    qiantang_hub::api::ROUTES
-        .iter()
-        .map(|(m, p, pol)| (*m, format!("/api/v1{p}"), *pol))
+    qiantang_hub::api::all_routes()
+        .into_iter()
+        .map(|(m, p, pol)| (m, format!("/api/v1{p}"), pol))
         .chain(
             qiantang_hub::web::PAGE_ROUTES
                 .iter()
@@ -122,6 +147,10 @@ fn fill(path: &str, w: &World) -> String {
         .replace("{tag}", "en")
         .replace("{proposal}", "1")
         .replace("{user}", "1")
+        .replace("{project}", &w.project.to_string())
+        .replace("{segment}", &w.segment.to_string())
+        .replace("{job}", &w.job.to_string())
+        .replace("{entry}", &w.entry.to_string())
 }
 
 fn refused(status: StatusCode) -> bool {
@@ -166,7 +195,10 @@ async fn every_route_refuses_anonymous_foreign_and_weak_callers() {
             | Policy::OrgOwner
             | Policy::KbEdit
             | Policy::KbAdmin
-            | Policy::Admin => {
+            | Policy::Admin
+            | Policy::ProjectRead
+            | Policy::ProjectManage
+            | Policy::SegmentTranslate => {
                 assert!(refused(s), "{what}: B's owner token got {s}");
                 assert_no_leak(&b, &what);
             }
@@ -184,11 +216,13 @@ async fn every_route_refuses_anonymous_foreign_and_weak_callers() {
             | Policy::KbPropose
             | Policy::KbEdit
             | Policy::KbAdmin
-            | Policy::Admin => {
+            | Policy::Admin
+            | Policy::ProjectManage
+            | Policy::SegmentTranslate => {
                 assert!(refused(s), "{what}: A's viewer token got {s}");
                 assert_no_leak(&b, &what);
             }
-            Policy::WorkRead | Policy::Public | Policy::Authenticated => {
+            Policy::WorkRead | Policy::Public | Policy::Authenticated | Policy::ProjectRead => {
                 assert!(!refused(s), "{what}: A's viewer refused ({s})")
             }
         }

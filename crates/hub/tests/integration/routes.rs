@@ -6,7 +6,7 @@ use axum::http::{Method, Request, StatusCode};
 use tower::ServiceExt;
 
 use crate::fresh;
-use qiantang_hub::api::{OPENAPI_JSON, ROUTES};
+use qiantang_hub::api::{all_routes, OPENAPI_JSON};
 use qiantang_hub::web::PAGE_ROUTES;
 use qiantang_hub::{router, HubConfig};
 
@@ -58,7 +58,8 @@ fn routes_in_source(src: &str) -> Vec<(String, String)> {
 #[test]
 fn route_tables_match_the_router_source() {
     let mut api: Vec<(String, String)> = routes_in_source(include_str!("../../src/api.rs"));
-    let mut listed: Vec<(String, String)> = ROUTES
+    api.extend(routes_in_source(include_str!("../../src/api_l10n.rs")));
+    let mut listed: Vec<(String, String)> = all_routes()
         .iter()
         .map(|(m, p, _)| (m.to_string(), p.to_string()))
         .collect();
@@ -79,7 +80,7 @@ fn route_tables_match_the_router_source() {
 fn every_api_route_is_documented_in_openapi() {
     let doc: serde_json::Value = serde_json::from_str(OPENAPI_JSON).unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for (m, p, _) in ROUTES {
+    for (m, p, _) in all_routes() {
         let op = &doc["paths"][format!("/api/v1{p}")][m.to_lowercase()];
         assert!(op.is_object(), "{m} /api/v1{p} missing from openapi.json");
         assert!(op["summary"].is_string(), "{m} {p} lacks a summary");
@@ -92,7 +93,7 @@ fn every_api_route_is_documented_in_openapi() {
         .sum();
     assert_eq!(
         documented,
-        ROUTES.len(),
+        all_routes().len(),
         "openapi.json documents routes the API does not have"
     );
 }
@@ -101,9 +102,9 @@ fn every_api_route_is_documented_in_openapi() {
 async fn every_listed_route_exists() {
     let (dir, app) = fresh();
     let r = router(app, HubConfig::new(dir.path().to_path_buf()));
-    let all = ROUTES
-        .iter()
-        .map(|(m, p, _)| (*m, format!("/api/v1{p}")))
+    let all = all_routes()
+        .into_iter()
+        .map(|(m, p, _)| (m, format!("/api/v1{p}")))
         .chain(PAGE_ROUTES.iter().map(|(m, p, _)| (*m, p.to_string())));
     for (m, p) in all {
         let uri = p
