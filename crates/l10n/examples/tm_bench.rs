@@ -1,0 +1,2 @@
+//! TM benchmark (placeholder until the tm module lands).
+fn main() {}
