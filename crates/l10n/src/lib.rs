@@ -11,6 +11,7 @@
 pub mod model;
 pub mod segment;
 pub mod store;
+pub mod tm;
 
 pub use model::*;
 pub use store::L10nStore;
