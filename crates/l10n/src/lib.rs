@@ -11,7 +11,9 @@
 pub mod model;
 pub mod segment;
 pub mod store;
+pub mod tatoeba;
 pub mod tm;
+pub mod tmx;
 
 pub use model::*;
 pub use store::L10nStore;

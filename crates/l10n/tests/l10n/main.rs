@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod segment;
+mod tmx;
 
 use qiantang_works::import::{parse_novel, ImportOptions};
 use qiantang_works::model::NewChapter;
