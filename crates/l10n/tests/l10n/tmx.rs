@@ -108,7 +108,8 @@ fn malformed_inputs_give_precise_errors() {
     let tu = r#"<tu><tuv xml:lang="zh-Hans"><seg>你好</seg></tuv><tuv xml:lang="en"><seg>Hi</seg></tuv></tu>"#;
     let ok = format!("<tmx version=\"1.4\">{HEADER}<body>{tu}</body></tmx>");
     assert_eq!(read_tmx(Cursor::new(ok.as_bytes())).unwrap().units.len(), 1);
-    let cases: Vec<(String, fn(&TmxErrorKind) -> bool)> = vec![
+    type Check = fn(&TmxErrorKind) -> bool;
+    let cases: Vec<(String, Check)> = vec![
         (String::new(), |k| matches!(k, TmxErrorKind::Empty)),
         ("<xliff/>".into(), |k| matches!(k, TmxErrorKind::NotTmx(r) if r == "xliff")),
         (format!("<tmx>{HEADER}<body/></tmx>"), |k| matches!(k, TmxErrorKind::MissingVersion)),
