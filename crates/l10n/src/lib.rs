@@ -14,6 +14,7 @@ pub mod store;
 pub mod tatoeba;
 pub mod tm;
 pub mod tmx;
+pub mod xliff;
 
 pub use model::*;
 pub use store::L10nStore;
