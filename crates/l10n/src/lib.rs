@@ -8,6 +8,7 @@
 //!
 //! The crate knows nothing of HTTP or SQL (see ARCHITECTURE.md).
 
+pub mod adapt;
 pub mod model;
 pub mod qa;
 pub mod segment;
