@@ -9,6 +9,7 @@
 //! The crate knows nothing of HTTP or SQL (see ARCHITECTURE.md).
 
 pub mod adapt;
+pub mod epub;
 pub mod model;
 pub mod qa;
 pub mod segment;
