@@ -2,6 +2,7 @@
 //! `shared/corpus` (read-only).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod adapt;
 mod segment;
 
 use qiantang_works::import::{parse_novel, ImportOptions};
