@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod adapt;
+mod qa;
 mod segment;
 
 use qiantang_works::import::{parse_novel, ImportOptions};
