@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod adapt;
+mod epub;
 mod qa;
 mod segment;
 
