@@ -189,6 +189,22 @@ fn terms() {
         &glossed,
         &[],
     );
+    // Footnote markers written by the adapter are neither placeholders nor numbers.
+    let footnoted = vec![req("济公", "Jigong[^fn-g7]", &[], true)];
+    check_terms(
+        "济公笑了三声。",
+        "Jigong[^fn-g7] laughed three times.",
+        "en",
+        &footnoted,
+        &[],
+    );
+    check_terms(
+        "济公笑了三声。",
+        "Jigong laughed 4 times.",
+        "en",
+        &footnoted,
+        &["locked_term/error", "numbers/info", "numbers/warning"],
+    );
     // Han characters that are the required form (a keep rule) are not leftovers.
     let keep = vec![req("济公", "济公", &[], false)];
     check_terms("济公笑了。", "济公 laughed loudly.", "en", &keep, &[]);
