@@ -197,7 +197,10 @@ fn jigong_into_en_vi_and_zh_hant_end_to_end() {
     ]));
     assert_eq!(r["state"], "done", "{r}");
     assert_eq!(r["segments"]["new"], 0, "{r}");
-    assert!(r["mt_usage"][0]["requests"].as_u64().unwrap() > 0);
+    assert!(
+        r["mt_usage"][0]["requests"].as_u64().unwrap_or(0) > 0,
+        "{r}"
+    );
     let before = calls.load(Ordering::SeqCst);
     assert!(before > 0);
     let xlf = d.path().join("en.xlf");
@@ -298,10 +301,19 @@ fn jigong_into_en_vi_and_zh_hant_end_to_end() {
         epub.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let check = std::process::Command::new("epubcheck")
-        .arg(&epub)
-        .output()
-        .expect("epubcheck must be installed (Debian package epubcheck)");
+    // Debian's /usr/bin/epubcheck is the jar itself (it runs only where
+    // binfmt_misc executes jars), so run it through java when it is there.
+    let jar = Path::new("/usr/share/java/epubcheck.jar");
+    let check = if jar.exists() {
+        std::process::Command::new("java")
+            .arg("-jar")
+            .arg(jar)
+            .arg(&epub)
+            .output()
+    } else {
+        std::process::Command::new("epubcheck").arg(&epub).output()
+    }
+    .expect("epubcheck must be installed (Debian package epubcheck)");
     assert!(
         check.status.success(),
         "epubcheck: {}{}",
