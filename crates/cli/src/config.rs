@@ -44,6 +44,25 @@ pub struct FileConfig {
     pub secure_cookies: Option<bool>,
     /// Session lifetime in hours.
     pub session_hours: Option<u64>,
+    /// `[deposit]`: witnesses, time-stamping authority, public URL.
+    pub deposit: Option<DepositSettings>,
+}
+
+/// The `[deposit]` table: how the deposit log is witnessed and timestamped.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepositSettings {
+    /// Witnesses, each `"URL VKEY"` (C2SP tlog-witness submission prefix and cosignature key).
+    #[serde(default)]
+    pub witnesses: Vec<String>,
+    /// Cosignatures that make a checkpoint final (default: all witnesses).
+    pub witness_threshold: Option<usize>,
+    /// RFC 3161 time-stamping authority URL.
+    pub tsa_url: Option<String>,
+    /// Public base URL of the hub, for certificate QR codes.
+    pub public_url: Option<String>,
+    /// HTTP timeout for witnesses and the TSA, seconds (default 10).
+    pub http_timeout_secs: Option<u64>,
 }
 
 /// The resolved configuration every subcommand receives. `Debug` redacts the
@@ -70,6 +89,8 @@ pub struct Config {
     pub request_timeout_secs: u64,
     /// Log filter (default `info`).
     pub log: String,
+    /// The `[deposit]` settings.
+    pub deposit: DepositSettings,
 }
 
 /// Values given by flags or environment (clap merges the two, flags first).
@@ -217,6 +238,7 @@ pub fn resolve(o: &Overrides) -> Result<Config, ConfigError> {
         max_upload_bytes,
         request_timeout_secs,
         log: o.log.clone().or(file.log).unwrap_or_else(|| "info".into()),
+        deposit: file.deposit.unwrap_or_default(),
     })
 }
 
