@@ -134,7 +134,7 @@ pub fn witness_keygen(name: &str, output: &Path) -> Result<String> {
     Ok(key.verifier_key().to_string())
 }
 
-/// `qiantang witness --key FILE --listen ADDR --log "ORIGIN VKEY"… [--state DIR]`:
+/// `qiantang witness --key FILE --listen ADDR --trust-log "ORIGIN VKEY"… [--state DIR]`:
 /// serves `POST /add-checkpoint` until SIGINT/SIGTERM. Prints
 /// `listening on http://ADDR` and `witness VKEY` on stdout once bound.
 ///
@@ -147,14 +147,16 @@ pub fn run_witness(key: &Path, listen: &str, logs: &[String], state: &Path) -> R
         .with_context(|| format!("opening the witness state in {}", state.display()))?;
     let mut witness = Witness::new(key, state)?;
     if logs.is_empty() {
-        bail!("give at least one --log \"ORIGIN VKEY\"");
+        bail!("give at least one --trust-log \"ORIGIN VKEY\"");
     }
     for l in logs {
-        let (origin, vk) = l
-            .rsplit_once(char::is_whitespace)
-            .with_context(|| format!("--log {l:?} is not \"ORIGIN VKEY\""))?;
-        let vk = read_verifier_key(vk.trim(), "--log")?;
-        witness.add_log(origin.trim(), vk)?;
+        let (origin, vk) = match l.trim().rsplit_once(char::is_whitespace) {
+            Some((o, k)) => (Some(o.trim()), k),
+            None => (None, l.trim()),
+        };
+        let vk = read_verifier_key(vk, "--trust-log")?;
+        let origin = origin.unwrap_or(vk.name()).to_owned();
+        witness.add_log(&origin, vk)?;
     }
     let witness = Arc::new(witness);
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -187,8 +187,9 @@ enum Command {
         /// Address to listen on (port 0: any free port; the bound address is printed).
         #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:7380")]
         listen: String,
-        /// A log to witness: "ORIGIN VKEY" (repeatable).
-        #[arg(long = "log", value_name = "ORIGIN VKEY")]
+        /// A log to witness: "ORIGIN VKEY", or its VKEY alone when the origin is the key name
+        /// (repeatable; `--log` itself is the global log-filter flag).
+        #[arg(long = "trust-log", value_name = "ORIGIN VKEY", required = false)]
         logs: Vec<String>,
         /// Directory of the witness state (latest cosigned checkpoint per log; default DATA_DIR/witness).
         #[arg(long, value_name = "DIR")]

@@ -29,7 +29,7 @@ pub enum WitnessClientError {
     },
     /// The witness cosigned a larger tree than this checkpoint: the log was
     /// rolled back, or this is a fork. Never retried.
-    #[error("the witness has cosigned size {witness_size}, beyond this checkpoint's {size}: log rollback or fork")]
+    #[error("refused with HTTP 409: the witness has cosigned size {witness_size}, beyond this checkpoint's {size}: log rollback or fork")]
     AheadOfLog {
         /// Witness's size.
         witness_size: u64,
