@@ -13,6 +13,9 @@ fn corpus(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+#[path = "cli/witness.rs"]
+mod witness;
+
 fn qt(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_qiantang"))
         .arg("--data-dir")
