@@ -1,7 +1,8 @@
 //! # qiantang-store — storage backends
 //!
 //! Implements the domain store traits ([`qiantang_kb::KbStore`],
-//! [`qiantang_works::WorkStore`], [`qiantang_auth::AuthStore`]) on two
+//! [`qiantang_works::WorkStore`], [`qiantang_auth::AuthStore`],
+//! [`qiantang_rights::RightsStore`], [`qiantang_works::FingerprintStore`]) on two
 //! backends: the embedded default, SQLite in WAL mode ([`SqliteStore`]), and
 //! PostgreSQL ([`PostgresStore`]). Both keep chapter text in a
 //! content-addressed blob folder ([`BlobDir`]) in the data directory; domain
@@ -13,16 +14,20 @@
 pub mod blob;
 mod migrations;
 mod pg_migrations;
+mod pg_rights;
 pub mod postgres;
+mod rights_rows;
 pub mod sqlite;
 mod sqlite_auth;
+mod sqlite_rights;
 
 use std::path::Path;
 use std::sync::Arc;
 
 use qiantang_auth::AuthStore;
 use qiantang_kb::{KbStore, StoreError};
-use qiantang_works::WorkStore;
+use qiantang_rights::RightsStore;
+use qiantang_works::{FingerprintStore, WorkStore};
 
 pub use blob::BlobDir;
 pub use postgres::PostgresStore;
@@ -37,6 +42,10 @@ pub struct Stores {
     pub works: Arc<dyn WorkStore>,
     /// Organizations, accounts, tokens, sessions, audit.
     pub auth: Arc<dyn AuthStore>,
+    /// Licences (rights grants).
+    pub rights: Arc<dyn RightsStore>,
+    /// Chapter fingerprints for the piracy check.
+    pub fingerprints: Arc<dyn FingerprintStore>,
 }
 
 /// Opens the embedded default store in `data_dir` (created if missing).
@@ -45,7 +54,9 @@ pub fn open_embedded(data_dir: &Path) -> Result<Stores, StoreError> {
     Ok(Stores {
         kb: s.clone(),
         works: s.clone(),
-        auth: s,
+        auth: s.clone(),
+        rights: s.clone(),
+        fingerprints: s,
     })
 }
 
@@ -84,7 +95,9 @@ pub fn open(data_dir: &Path, database_url: Option<&str>) -> Result<Stores, Store
             Ok(Stores {
                 kb: s.clone(),
                 works: s.clone(),
-                auth: s,
+                auth: s.clone(),
+                rights: s.clone(),
+                fingerprints: s,
             })
         }
         _ => Err(StoreError::Invalid(format!(

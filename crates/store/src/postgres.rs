@@ -60,7 +60,7 @@ pub struct PostgresStore {
 // ---------------------------------------------------------------------------
 // Errors and row access
 
-fn db(op: &str, e: postgres::Error) -> StoreError {
+pub(crate) fn db(op: &str, e: postgres::Error) -> StoreError {
     if e.code() == Some(&SqlState::DISK_FULL) {
         return StoreError::Backend(format!("{op}: disk full"));
     }
@@ -108,7 +108,7 @@ fn json_err(op: &str, e: serde_json::Error) -> StoreError {
     StoreError::Backend(format!("{op}: stored JSON is invalid: {e}"))
 }
 
-fn get<'a, T: FromSql<'a>>(row: &'a Row, idx: usize, op: &str) -> Result<T, StoreError> {
+pub(crate) fn get<'a, T: FromSql<'a>>(row: &'a Row, idx: usize, op: &str) -> Result<T, StoreError> {
     row.try_get(idx).map_err(|e| db(op, e))
 }
 
@@ -368,7 +368,7 @@ impl PostgresStore {
     }
 
     /// Runs `f` in one transaction, committing when it returns `Ok`.
-    fn write<T>(
+    pub(crate) fn write<T>(
         &self,
         f: impl FnOnce(&mut Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
@@ -379,7 +379,7 @@ impl PostgresStore {
         Ok(v)
     }
 
-    fn query(
+    pub(crate) fn query(
         &self,
         op: &str,
         sql: &str,
@@ -388,7 +388,7 @@ impl PostgresStore {
         self.pool.get()?.query(sql, params).map_err(|e| db(op, e))
     }
 
-    fn query_opt(
+    pub(crate) fn query_opt(
         &self,
         op: &str,
         sql: &str,
@@ -400,7 +400,7 @@ impl PostgresStore {
             .map_err(|e| db(op, e))
     }
 
-    fn execute(
+    pub(crate) fn execute(
         &self,
         op: &str,
         sql: &str,
