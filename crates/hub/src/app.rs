@@ -105,6 +105,8 @@ impl KbView {
 pub struct App {
     stores: Stores,
     kb: RwLock<Arc<KbView>>,
+    /// The piracy check's LSH index, built on first use and dropped when works change.
+    pub(crate) piracy: RwLock<Option<Arc<crate::app_piracy::PiracyIndex>>>,
 }
 
 /// What an import did (or, in a dry run, would do).
@@ -186,6 +188,7 @@ impl App {
         Ok(Arc::new(Self {
             stores,
             kb: RwLock::new(Arc::new(view)),
+            piracy: RwLock::new(None),
         }))
     }
 
@@ -297,6 +300,9 @@ impl App {
             ..work
         };
         let id = self.stores.works.create_work(&work, clock::now_ms())?;
+        // Fingerprints right after the import's transaction; a work left
+        // without them (crash, error) is fingerprinted when the index is built.
+        self.fingerprint_chapters(id, &work.chapters);
         tracing::info!(
             work = id,
             chapters = work.chapters.len(),

@@ -9,6 +9,8 @@
 pub mod api;
 pub mod app;
 pub mod app_auth;
+pub mod app_piracy;
+pub mod app_rights;
 pub mod auth;
 pub mod clock;
 pub mod dto;

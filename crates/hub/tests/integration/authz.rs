@@ -122,6 +122,7 @@ fn fill(path: &str, w: &World) -> String {
         .replace("{tag}", "en")
         .replace("{proposal}", "1")
         .replace("{user}", "1")
+        .replace("{licence}", "1")
 }
 
 fn refused(status: StatusCode) -> bool {
@@ -162,6 +163,7 @@ async fn every_route_refuses_anonymous_foreign_and_weak_callers() {
         match policy {
             Policy::WorkRead
             | Policy::WorkWrite
+            | Policy::WorkMember
             | Policy::OrgWrite
             | Policy::OrgOwner
             | Policy::KbEdit
@@ -188,7 +190,7 @@ async fn every_route_refuses_anonymous_foreign_and_weak_callers() {
                 assert!(refused(s), "{what}: A's viewer token got {s}");
                 assert_no_leak(&b, &what);
             }
-            Policy::WorkRead | Policy::Public | Policy::Authenticated => {
+            Policy::WorkRead | Policy::WorkMember | Policy::Public | Policy::Authenticated => {
                 assert!(!refused(s), "{what}: A's viewer refused ({s})")
             }
         }
