@@ -268,9 +268,8 @@ impl App {
                 let Some(&(work_id, chapter)) = index.keys.get(m.id as usize) else {
                     continue;
                 };
-                if !works.contains_key(&work_id) {
-                    let w = self.stores().works.get_work(work_id)?;
-                    works.insert(work_id, w);
+                if let std::collections::hash_map::Entry::Vacant(e) = works.entry(work_id) {
+                    e.insert(self.stores().works.get_work(work_id)?);
                 }
                 // Deleted since the index was built, or outside the caller's scope.
                 let Some(Some(w)) = works.get(&work_id) else {
@@ -279,9 +278,9 @@ impl App {
                 if !scope.admits(w.org, w.published) {
                     continue;
                 }
-                if !orgs.contains_key(&w.org) {
+                if let std::collections::hash_map::Entry::Vacant(e) = orgs.entry(w.org) {
                     let o = self.stores().auth.get_org(w.org)?;
-                    orgs.insert(w.org, o.map(|o| o.name).unwrap_or_default());
+                    e.insert(o.map(|o| o.name).unwrap_or_default());
                 }
                 let chapter_title = self
                     .stores()

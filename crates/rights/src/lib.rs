@@ -36,6 +36,6 @@ pub use conflict::{check_grant, overlap, Cells, Conflict};
 pub use deposit::DEPOSIT_MEDIA_TYPE;
 pub use map::{rights_map, Holder, MapCell, RightsMap};
 pub use model::{
-    Day, Grant, GrantId, GrantStatus, Language, Medium, NewGrant, Region, RightsError,
+    parse_list, Day, Grant, GrantId, GrantStatus, Language, Medium, NewGrant, Region, RightsError,
 };
 pub use store::{GrantOutcome, OnConflict, RightsStore};

@@ -19,7 +19,7 @@ pub enum OnConflict {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GrantOutcome {
     /// Stored (flagged when it conflicts and [`OnConflict::Flag`] was asked).
-    Created(Grant),
+    Created(Box<Grant>),
     /// Refused because of these conflicts; nothing was written.
     Refused(Vec<Conflict>),
 }

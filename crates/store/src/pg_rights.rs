@@ -98,7 +98,9 @@ impl RightsStore for PostgresStore {
                 )
                 .map_err(|e| db(op, e))?;
             let id: i64 = get(&row, 0, op)?;
-            Ok(GrantOutcome::Created(Grant::from_new(id, g, conflicts, at_ms)))
+            Ok(GrantOutcome::Created(Box::new(Grant::from_new(
+            id, g, conflicts, at_ms,
+        ))))
         })
     }
 

@@ -106,9 +106,9 @@ impl RightsStore for SqliteStore {
         .map_err(|e| db(op, e))?;
         let id = tx.last_insert_rowid();
         tx.commit().map_err(|e| db("commit", e))?;
-        Ok(GrantOutcome::Created(Grant::from_new(
+        Ok(GrantOutcome::Created(Box::new(Grant::from_new(
             id, g, conflicts, at_ms,
-        )))
+        ))))
     }
 
     fn list_grants(&self, work: i64) -> Result<Vec<Grant>, StoreError> {

@@ -1228,7 +1228,7 @@ fn grant(
 
 fn created(o: GrantOutcome) -> qiantang_rights::Grant {
     match o {
-        GrantOutcome::Created(g) => g,
+        GrantOutcome::Created(g) => *g,
         GrantOutcome::Refused(c) => panic!("refused: {c:?}"),
     }
 }
