@@ -7,6 +7,7 @@
 pub mod config;
 pub mod deposit;
 pub mod l10n;
+pub mod rights;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -118,6 +119,12 @@ enum Command {
     /// The copyright deposit log (`DATA_DIR/log/`).
     #[command(subcommand)]
     Log(LogCmd),
+    /// Licences (rights grants) of works.
+    #[command(subcommand)]
+    Licence(rights::LicenceCmd),
+    /// Find copies of imported chapters in a suspected text.
+    #[command(subcommand)]
+    Piracy(rights::PiracyCmd),
     /// Deposit a file in the copyright deposit log (only its hash and metadata).
     Deposit {
         /// The file (hashed streaming, any size).
@@ -584,6 +591,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Works(cmd) => works(&cfg, cmd),
+        Command::Licence(cmd) => rights::licence(&cfg, cmd),
+        Command::Piracy(cmd) => rights::piracy(&cfg, cmd),
         Command::Tag { work, json, top } => {
             let app = open(&cfg)?;
             let id = resolve_work(&app, &work)?;
@@ -1124,6 +1133,7 @@ fn works(cfg: &Config, cmd: WorksCmd) -> Result<ExitCode> {
         WorksCmd::Delete { work } => {
             let id = resolve_work(&app, &work)?;
             app.stores().works.delete_work(id)?;
+            app.invalidate_piracy_index();
             println!("deleted work {id}");
         }
     }

@@ -141,7 +141,10 @@ fn every_ui_message_exists_in_both_locales() {
     zh.sort();
     assert_eq!(en, zh, "en.ftl and zh-Hans.ftl define different messages");
     // Every id the pages use is defined.
-    let src = include_str!("../../src/web.rs");
+    let src = concat!(
+        include_str!("../../src/web.rs"),
+        include_str!("../../src/web/rights.rs")
+    );
     let mut rest = src;
     let mut used = 0;
     while let Some(i) = rest
