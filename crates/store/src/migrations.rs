@@ -164,6 +164,8 @@ CREATE TABLE chapter_fingerprints (
     signature BLOB NOT NULL,
     created_ms INTEGER NOT NULL,
     PRIMARY KEY (work, chapter)
+);
+"#,
     // 4: localization (issue 4): projects, segments with history and
     // comments, translation memory, per-work glossaries, jobs, MT cache and
     // accounting.

@@ -188,6 +188,8 @@ CREATE TABLE chapter_fingerprints (
     signature BYTEA NOT NULL,
     created_ms BIGINT NOT NULL,
     PRIMARY KEY (work, chapter)
+);
+"#,
     // 4: localization (issue 4): projects, segments with history and
     // comments, translation memory, per-work glossaries, jobs, MT cache and
     // accounting.
