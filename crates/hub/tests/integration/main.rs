@@ -5,6 +5,7 @@ mod api;
 mod authz;
 mod import;
 mod kb;
+mod l10n;
 mod rights;
 mod routes;
 

@@ -1,0 +1,303 @@
+//! The localization workflow over the JSON API: roles decide who may
+//! translate, review and approve; stale saves get 409; approved segments are
+//! locked; saves feed the TM and return QA findings; jobs resume after a
+//! restart and stop when cancelled.
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use qiantang_auth::Role;
+use qiantang_hub::app::App;
+use qiantang_hub::app_auth::Actor;
+use qiantang_hub::{router, HubConfig};
+use qiantang_l10n::model::{JobKind, JobState, SegmentState};
+use qiantang_works::import::ImportOptions;
+
+use crate::{call, demo_org, fresh, get_as, json, token};
+
+fn send(method: &str, uri: &str, bearer: &str, body: serde_json::Value) -> Request<Body> {
+    Request::builder()
+        .method(Method::from_bytes(method.as_bytes()).unwrap())
+        .uri(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {bearer}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+fn import_sample(app: &App, org: i64) -> i64 {
+    let text = std::fs::read(crate::corpus(
+        "novels_zh/yushi_mingyan_28_liang_zhu_episode.txt",
+    ))
+    .unwrap();
+    app.import_novel(
+        org,
+        "liangzhu.txt",
+        &text,
+        Some("梁祝"),
+        None,
+        &ImportOptions::default(),
+        false,
+    )
+    .unwrap()
+    .work
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_versions_locks_tm_and_qa_over_the_api() {
+    let (dir, app) = fresh();
+    let org = demo_org(&app);
+    let work = import_sample(&app, org);
+    let r = router(app.clone(), HubConfig::new(dir.path().to_path_buf()));
+    let editor = token(&app, org, Role::Editor);
+    let translator = token(&app, org, Role::Translator);
+    let reviewer = token(&app, org, Role::Reviewer);
+    let viewer = token(&app, org, Role::Viewer);
+
+    // Only owners/editors create projects; the locale and market are checked.
+    let (s, b) = call(
+        &r,
+        send(
+            "POST",
+            &format!("/api/v1/works/{work}/l10n"),
+            &translator,
+            serde_json::json!({"locale": "en", "market": "US"}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{}", String::from_utf8_lossy(&b));
+    let (s, b) = call(
+        &r,
+        send(
+            "POST",
+            &format!("/api/v1/works/{work}/l10n"),
+            &editor,
+            serde_json::json!({"locale": "en_US!", "market": "US"}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(String::from_utf8_lossy(&b).contains("BCP 47"));
+    let (s, b) = call(
+        &r,
+        send(
+            "POST",
+            &format!("/api/v1/works/{work}/l10n"),
+            &editor,
+            serde_json::json!({"locale": "en", "market": "US"}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{}", String::from_utf8_lossy(&b));
+    let p = json(&b);
+    let pid = p["id"].as_i64().unwrap();
+    assert!(p["progress"]["segments"].as_u64().unwrap() > 20);
+    let (s, _) = call(
+        &r,
+        send(
+            "POST",
+            &format!("/api/v1/works/{work}/l10n"),
+            &editor,
+            serde_json::json!({"locale": "en", "market": "US"}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::CONFLICT,
+        "one project per work × locale × market"
+    );
+
+    // The editor's view of chapter 1, readable by a viewer.
+    let (s, b) = call(
+        &r,
+        get_as(
+            &format!("/api/v1/l10n/projects/{pid}/chapters/1"),
+            Some(&viewer),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let view = json(&b);
+    let segs = view["segments"].as_array().unwrap();
+    let s0 = &segs[0];
+    let id0 = s0["id"].as_i64().unwrap();
+    let src0 = s0["source"].as_str().unwrap().to_string();
+    let seg_uri = format!("/api/v1/l10n/segments/{id0}");
+
+    // A viewer may not translate; a translator may not approve.
+    let save =
+        |v: i64, t: &str, st: &str| serde_json::json!({"version": v, "target": t, "state": st});
+    let (s, _) = call(
+        &r,
+        send("PUT", &seg_uri, &viewer, save(0, "x", "translated")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = call(
+        &r,
+        send(
+            "PUT",
+            &seg_uri,
+            &translator,
+            save(0, "Liang Shanbo.", "approved"),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // Leftover Chinese is saved but reported.
+    let (s, b) = call(
+        &r,
+        send(
+            "PUT",
+            &seg_uri,
+            &translator,
+            save(0, "Liang 山伯 came.", "translated"),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    let v = json(&b);
+    assert_eq!(v["segment"]["version"], 1);
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["check"] == "leftover_han"),
+        "{v}"
+    );
+    // A save against the old version is a conflict, nothing changes.
+    let (s, b) = call(
+        &r,
+        send("PUT", &seg_uri, &reviewer, save(0, "Other.", "reviewed")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{}", String::from_utf8_lossy(&b));
+    // The reviewer approves version 1 with a corrected text.
+    let (s, b) = call(
+        &r,
+        send(
+            "PUT",
+            &seg_uri,
+            &reviewer,
+            save(1, "Liang Shanbo came.", "approved"),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    // Approved text is locked for translators.
+    let (s, _) = call(
+        &r,
+        send(
+            "PUT",
+            &seg_uri,
+            &translator,
+            save(2, "Changed.", "translated"),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // History keeps who did what.
+    let (s, b) = call(&r, get_as(&format!("{seg_uri}/history"), Some(&viewer))).await;
+    assert_eq!(s, StatusCode::OK);
+    let h = json(&b);
+    assert_eq!(h.as_array().unwrap().len(), 2);
+    assert_eq!(h[1]["state"], "approved");
+
+    // The approved text is now an exact TM match (approved unit) for the same source.
+    let p = app.project(pid).unwrap();
+    let m = app.tm_matches(&p, &src0, None, 3).unwrap();
+    assert_eq!(
+        m.first().map(|m| m.unit.target.as_str()),
+        Some("Liang Shanbo came.")
+    );
+    assert!(m[0].score >= 95 && m[0].unit.approved, "{:?}", m[0].score);
+
+    // Comments, and another organization sees nothing of the project.
+    let (s, _) = call(
+        &r,
+        send(
+            "POST",
+            &format!("{seg_uri}/comments"),
+            &translator,
+            serde_json::json!({"body": "name order?"}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let other = app.create_org("other", &Actor::cli()).unwrap().id;
+    let stranger = token(&app, other, Role::Owner);
+    let (s, b) = call(
+        &r,
+        get_as(&format!("/api/v1/l10n/projects/{pid}"), Some(&stranger)),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(!String::from_utf8_lossy(&b).contains("梁祝"));
+    let (s, b) = call(&r, get_as("/api/v1/l10n/projects", Some(&stranger))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(json(&b).as_array().unwrap().is_empty());
+
+    // Project QA lists the approved segment nowhere as untranslated, but the rest as empty targets are not errors.
+    let (s, b) = call(
+        &r,
+        get_as(&format!("/api/v1/l10n/projects/{pid}/qa"), Some(&viewer)),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(json(&b).is_array());
+}
+
+#[test]
+fn jobs_resume_after_a_restart_and_stop_when_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pid, job) = {
+        let app = App::open(dir.path()).unwrap();
+        let org = demo_org(&app);
+        let work = import_sample(&app, org);
+        let p = app
+            .create_project(work, "zh-Hant-TW", "TW", &Actor::cli())
+            .unwrap();
+        assert_eq!(p.settings.mt_backend.as_deref(), Some("opencc"));
+        // A job queued (as if the hub stopped before running it).
+        let job = app
+            .queue_pretranslate(p.id, None, Some("opencc".into()), &Actor::cli())
+            .unwrap();
+        assert_eq!(job.state, JobState::Queued);
+        (p.id, job.id)
+    };
+    // A new process finds the unfinished job and runs it to the end.
+    let app = App::open(dir.path()).unwrap();
+    let pending = app.stores().l10n.unfinished_jobs().unwrap();
+    assert_eq!(pending.iter().map(|j| j.id).collect::<Vec<_>>(), vec![job]);
+    let mut seen = Vec::new();
+    let done = app.run_job(job, &mut |j| seen.push(j.done)).unwrap();
+    assert_eq!(done.state, JobState::Done);
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "progress only grows");
+    let segs = app.stores().l10n.segments(pid, None).unwrap();
+    assert!(segs.iter().all(|s| s.state == SegmentState::Draft));
+    assert!(segs.iter().any(|s| s
+        .target
+        .as_deref()
+        .is_some_and(|t| t.contains('來') || t.contains('說'))));
+
+    // A cancelled job is not run, and a final job stays final.
+    let j2 = app
+        .stores()
+        .l10n
+        .create_job(
+            pid,
+            &JobKind::Pretranslate {
+                chapters: None,
+                backend: None,
+            },
+            "t",
+            1,
+        )
+        .unwrap();
+    app.cancel_job(j2.id, &Actor::cli()).unwrap();
+    let after = app.run_job(j2.id, &mut |_| {}).unwrap();
+    assert_eq!(after.state, JobState::Cancelled);
+    assert!(app.stores().l10n.unfinished_jobs().unwrap().is_empty());
+}
