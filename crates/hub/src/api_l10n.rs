@@ -83,6 +83,11 @@ pub const ROUTES: &[(&str, &str, Policy)] = &[
     ),
     ("POST", "/tm/import", Policy::OrgWrite),
     ("GET", "/tm/export", Policy::OrgWrite),
+    (
+        "GET",
+        "/l10n/projects/{project}/concordance",
+        Policy::ProjectRead,
+    ),
 ];
 
 /// The localization routes (nested under `/api/v1` with the rest).
@@ -118,6 +123,7 @@ pub fn routes() -> Router<HubState> {
         .route("/l10n/segments/{segment}/history", get(history))
         .route("/tm/import", post(tm_import))
         .route("/tm/export", get(tm_export))
+        .route("/l10n/projects/{project}/concordance", get(concordance))
 }
 
 async fn list_projects(
@@ -555,4 +561,37 @@ async fn tm_export(target: ImportTarget, State(s): State<HubState>) -> Result<Re
         bytes,
     )
         .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct ConcordanceQuery {
+    q: String,
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+/// Concordance search in the TM of the project's organization: units whose
+/// source or target contains the query.
+async fn concordance(
+    ReadableProject(p, _): ReadableProject,
+    Query(q): Query<ConcordanceQuery>,
+    State(s): State<HubState>,
+) -> Result<Json<Vec<serde_json::Value>>, HttpError> {
+    let limit = q.limit.unwrap_or(20).min(200);
+    let v = blocking(&s, move |app| {
+        let idx = app.tm_index(p.org)?;
+        let idx = idx.read().unwrap_or_else(|e| e.into_inner());
+        Ok(idx
+            .concordance(&q.q, limit)
+            .iter()
+            .filter_map(|h| idx.unit(h.index))
+            .map(|u| {
+                serde_json::json!({"source": u.source, "target": u.target,
+                "source_lang": u.source_lang, "target_lang": u.target_lang,
+                "approved": u.approved, "origin": u.origin})
+            })
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    Ok(Json(v))
 }
