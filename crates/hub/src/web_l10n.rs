@@ -43,8 +43,16 @@ pub const PAGE_ROUTES: &[(&str, &str, Policy)] = &[
     ("POST", "/l10n", Policy::Authenticated),
     ("GET", "/l10n/{project}", Policy::ProjectRead),
     ("GET", "/l10n/{project}/qa", Policy::ProjectRead),
-    ("GET", "/l10n/{project}/chapters/{number}", Policy::ProjectRead),
-    ("POST", "/l10n/{project}/pretranslate", Policy::ProjectManage),
+    (
+        "GET",
+        "/l10n/{project}/chapters/{number}",
+        Policy::ProjectRead,
+    ),
+    (
+        "POST",
+        "/l10n/{project}/pretranslate",
+        Policy::ProjectManage,
+    ),
     (
         "POST",
         "/l10n/{project}/jobs/{job}/cancel",
@@ -87,7 +95,8 @@ pub const JS_MESSAGES: &[&str] = &[
     "cat-js-no-tm",
     "cat-js-insert",
     "cat-js-approved-unit",
-    "cat-js-diff-legend",
+    "cat-js-diff-ins",
+    "cat-js-diff-del",
     "cat-js-terms",
     "cat-js-no-terms",
     "cat-js-locked",
@@ -265,6 +274,17 @@ fn state_bar(loc: Locale, p: &Progress) -> Markup {
     }
 }
 
+/// The colours of [`state_bar`] explained.
+fn state_legend(loc: Locale) -> Markup {
+    html! {
+        ul.state-legend aria-hidden="true" {
+            @for st in SegmentState::ALL {
+                li { svg width="10" height="10" { rect class={ "st-" (st.as_str()) } width="10" height="10" {} } " " (state_name(loc, st.as_str())) }
+            }
+        }
+    }
+}
+
 fn job_state_name(loc: Locale, st: JobState) -> String {
     tr(loc, &format!("job-state-{}", st.as_str()))
 }
@@ -272,11 +292,16 @@ fn job_state_name(loc: Locale, st: JobState) -> String {
 fn job_kind_text(loc: Locale, k: &JobKind) -> String {
     let JobKind::Pretranslate { chapters, backend } = k;
     let range = match chapters {
-        Some((a, b)) if a == b => tr_args(loc, "l10n-job-chapter", &[("from", FluentValue::from(*a))]),
+        Some((a, b)) if a == b => {
+            tr_args(loc, "l10n-job-chapter", &[("from", FluentValue::from(*a))])
+        }
         Some((a, b)) => tr_args(
             loc,
             "l10n-job-chapters",
-            &[("from", FluentValue::from(*a)), ("to", FluentValue::from(*b))],
+            &[
+                ("from", FluentValue::from(*a)),
+                ("to", FluentValue::from(*b)),
+            ],
         ),
         None => tr(loc, "l10n-job-all-chapters"),
     };
@@ -316,7 +341,10 @@ fn s<'a>(v: &'a Value, k: &str) -> &'a str {
 }
 
 fn arr<'a>(v: &'a Value, k: &str) -> &'a [Value] {
-    v.get(k).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
+    v.get(k)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 /// An error shown inside a page (above its forms).
@@ -514,9 +542,7 @@ async fn create_project(
         };
         // Unknown and foreign works are refused alike.
         let Some(w) = w.filter(|w| caller.can(Action::WriteWork { org: w.org })) else {
-            return Err(AppError::Forbidden(
-                not_allowed_to_localize().message,
-            ));
+            return Err(AppError::Forbidden(not_allowed_to_localize().message));
         };
         a.create_project(w.id, &f.locale, &f.market, &actor)
     })
@@ -601,10 +627,7 @@ async fn render_project(
             .or_default() += 1;
     }
     let severities: Vec<String> = {
-        let mut v: Vec<String> = qa_counts
-            .values()
-            .flat_map(|m| m.keys().cloned())
-            .collect();
+        let mut v: Vec<String> = qa_counts.values().flat_map(|m| m.keys().cloned()).collect();
         v.sort_by_key(|x| match x.as_str() {
             "error" => 0,
             "warning" => 1,
@@ -618,6 +641,7 @@ async fn render_project(
         p.crumbs { a href="/l10n" { (tr(c.loc, "l10n-title")) } " › " a href={ "/works/" (p.work) } { (d.title) } }
         h1 { span lang="zh-Hans" { (d.title) } " → " code { (p.locale) } " · " (p.market) }
         @if let Some(f) = &flash { (f) }
+        (state_legend(c.loc))
         p { (state_bar(c.loc, &total)) " "
             (tr_args(c.loc, "l10n-project-meta", &[
                 ("segments", FluentValue::from(total.total())),
@@ -797,7 +821,7 @@ async fn render_project(
                             select name="kind" { @for k in GLOSSARY_KINDS { option value=(k) selected[*k == "term"] { (tr(c.loc, &format!("gl-kind-{k}"))) } } } }
                     }
                     p {
-                        label { (tr(c.loc, "l10n-gl-aliases")) " " input type="text" name="aliases" lang="zh-Hans" placeholder="、"; }
+                        label { (tr(c.loc, "l10n-gl-aliases")) " " input type="text" name="aliases" lang="zh-Hans"; }
                         " "
                         label { (tr(c.loc, "l10n-gl-forbidden")) " " input type="text" name="forbidden" lang=(p.locale); }
                         " "
@@ -1174,8 +1198,15 @@ async fn editor_page(
         .find(|ch| ch.number == number)
         .map(|ch| ch.title.clone())
         .unwrap_or_else(|| number.to_string());
-    let prev = chapters.iter().rev().find(|ch| ch.number < number).map(|ch| ch.number);
-    let next = chapters.iter().find(|ch| ch.number > number).map(|ch| ch.number);
+    let prev = chapters
+        .iter()
+        .rev()
+        .find(|ch| ch.number < number)
+        .map(|ch| ch.number);
+    let next = chapters
+        .iter()
+        .find(|ch| ch.number > number)
+        .map(|ch| ch.number);
     let data = serde_json::json!({
         "project": p.id, "chapter": number, "locale": p.locale, "market": p.market,
         "mt_backend": p.settings.mt_backend, "backends": &backends,
@@ -1276,7 +1307,9 @@ mod tests {
 
     #[test]
     fn source_terms_are_marked_by_character_offsets() {
-        let hints = vec![serde_json::json!({"start": 2, "len": 3, "text": "Lingyin Temple", "locked": true})];
+        let hints = vec![
+            serde_json::json!({"start": 2, "len": 3, "text": "Lingyin Temple", "locked": true}),
+        ];
         let m = source_markup("来到灵隐寺前", &hints).into_string();
         assert_eq!(
             m,
@@ -1284,11 +1317,17 @@ mod tests {
         );
         // Out-of-range hints are ignored.
         let bad = vec![serde_json::json!({"start": 5, "len": 9})];
-        assert_eq!(source_markup("来到灵隐寺前", &bad).into_string(), "来到灵隐寺前");
+        assert_eq!(
+            source_markup("来到灵隐寺前", &bad).into_string(),
+            "来到灵隐寺前"
+        );
     }
 
     #[test]
     fn lists_split_on_chinese_and_latin_separators() {
-        assert_eq!(split_list("济公、济颠, 道济；\n"), vec!["济公", "济颠", "道济"]);
+        assert_eq!(
+            split_list("济公、济颠, 道济；\n"),
+            vec!["济公", "济颠", "道济"]
+        );
     }
 }

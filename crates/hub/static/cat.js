@@ -329,7 +329,7 @@
           renderRow(i);
           rowMsg(i, null);
           say(t('cat-js-saved', { key: s.key, state: t('seg-state-' + s.state) }), 'ok');
-          if (i === active) renderPanel();
+          if (i === active) refreshPanel(['head', 'actions', 'tm', 'terms', 'qa']);
           applyFilter();
           if (advance) move(1);
           return true;
@@ -394,7 +394,7 @@
           }
         });
         applyFilter();
-        if (active >= 0) renderPanel();
+        refreshPanel(['head', 'actions', 'tm', 'terms', 'qa', 'comments']);
       });
       p.then(function () { refreshing = null; }, function (e) { refreshing = null; tmStale = true; say(t('cat-js-error', { error: e.message }), 'error'); });
       if (onlyId === null) refreshing = p;
@@ -450,135 +450,188 @@
       });
     }
 
+    // The panel is built per active segment; its parts are refilled on their
+    // own (a TM refresh must not wipe a comment being typed).
+    var parts = null;
+
     function renderPanel() {
       panel.textContent = '';
+      parts = null;
       if (active < 0) return;
+      var i = active;
+      parts = {
+        index: i,
+        head: h('div.panel-head'),
+        actions: h('div.actions', { role: 'group' }),
+        tm: h('section.tm'),
+        terms: h('section.terms'),
+        qa: h('section.qa'),
+        comments: h('div.comments-list')
+      };
+      panel.appendChild(parts.head);
+      panel.appendChild(parts.actions);
+      panel.appendChild(parts.tm);
+      panel.appendChild(parts.terms);
+      panel.appendChild(parts.qa);
+      var cs = h('section.comments', null, [h('h3', { text: t('cat-js-comments') }), parts.comments]);
+      if (canTranslate) cs.appendChild(commentForm(i));
+      panel.appendChild(cs);
+      panel.appendChild(historyPart(i));
+      refreshPanel(['head', 'actions', 'tm', 'terms', 'qa', 'comments']);
+    }
+
+    function refreshPanel(names) {
+      if (!parts || parts.index !== active) return;
       var i = active, s = segs[i];
       var ed = editable(s);
-      var head = h('div.panel-head', null, [
-        h('h2', { text: t('cat-js-segment', { key: s.key }) }),
-        h('span.badge.state-' + s.state, { text: t('seg-state-' + s.state) }),
-        s.origin ? h('span.origin', { text: ' ' + s.origin }) : null
-      ]);
-      panel.appendChild(head);
+      names.forEach(function (name) {
+        var box = parts[name];
+        box.textContent = '';
+        var fill = PARTS[name];
+        fill(box, i, s, ed);
+      });
+    }
 
-      // State buttons.
-      var actions = h('div.actions', { role: 'group', 'aria-label': t('cat-js-segment', { key: s.key }) });
-      function act(label, state, cls) {
-        actions.appendChild(h('button.' + (cls || 'state'), {
-          type: 'button', text: label, disabled: !ed, dataset: { state: state },
-          on: { click: function () { save(i, state, false); } }
-        }));
-      }
-      if (canTranslate) {
-        act(t('cat-js-save-draft'), 'draft', 'secondary');
-        act(t('cat-js-save-translated'), 'translated');
-      }
-      if (canReview) {
-        act(t('cat-js-save-reviewed'), 'reviewed');
-        act(t('cat-js-save-approved'), 'approved');
-      }
-      if (canTranslate) {
-        actions.appendChild(h('button.secondary.mt', {
-          type: 'button', text: t('cat-js-mt') + ' (Ctrl+M)', disabled: !ed,
-          on: { click: function () { machineTranslate(i); } }
-        }));
-      }
-      if (!ed && canTranslate) actions.appendChild(h('p.hint', { text: t('cat-js-readonly') }));
-      panel.appendChild(actions);
+    function fillBox(box, nodes) {
+      nodes.forEach(function (n) { if (n) box.appendChild(typeof n === 'string' ? document.createTextNode(n) : n); });
+    }
 
-      // TM matches.
-      var matches = s.matches || [];
-      var tm = matches.length ? h('ol.tm-list', null, matches.map(function (m, n) {
-        return h('li.tm-match', { dataset: { score: m.score } }, [
-          h('div.tm-head', null, [
-            h('span.score', { text: m.score + '%' }),
-            m.approved ? h('span.badge.state-approved', { text: t('cat-js-approved-unit') }) : null,
-            h('span.origin', { text: ' ' + (m.origin || '') }),
-            n < 3 ? h('button.secondary.insert', {
-              type: 'button', text: t('cat-js-insert') + ' (Ctrl+' + (n + 1) + ')', disabled: !ed,
-              on: { click: function () { insertMatch(i, n); } }
-            }) : null
-          ]),
-          h('div.tm-src', { lang: 'zh-Hans' }, diffNodes(m.diff && m.diff.length ? m.diff : [{ op: 'equal', text: m.source }])),
-          h('div.tm-tgt', { lang: locale, text: m.target })
+    var PARTS = {
+      head: function (box, i, s) {
+        fillBox(box, [
+          h('h2', { text: t('cat-js-segment', { key: s.key }) }),
+          h('span.badge.state-' + s.state, { text: t('seg-state-' + s.state) }),
+          s.origin ? h('span.origin', { text: ' ' + s.origin }) : null
         ]);
-      })) : h('p.hint', { text: t('cat-js-no-tm') });
-      panel.appendChild(section('tm', t('cat-js-tm'), [tm, matches.length ? h('p.hint.legend', null, [
-        h('ins.diff-ins', { text: '+' }), ' ', h('del.diff-del', { text: '−' }), ' ', t('cat-js-diff-legend')
-      ]) : null]));
-
-      // Term hints.
-      var hints = s.hints || [];
-      var terms = hints.length ? h('ul.term-list', null, hints.map(function (th) {
-        return h('li.term-hint' + (th.locked ? '.locked' : ''), null, [
-          h('span.src', { lang: 'zh-Hans', text: th.source }), ' → ',
-          h('button.term-insert', {
-            type: 'button', lang: locale, text: th.text, disabled: !ed, title: t('cat-js-insert'),
-            on: { click: function () { insertText(i, th.text); } }
-          }),
-          th.locked ? h('span.badge.locked', { text: t('cat-js-locked') }) : null,
-          th.first && th.gloss ? h('span.first', { text: ' ' + t('cat-js-first') }) : null,
-          h('div.term-meta', null, [
-            t('cat-js-strategy') + ': ' + t('strategy-' + th.strategy),
-            th.rule ? ' · ' + t('cat-js-rule') + ': ' + th.rule : '',
-            th.forbidden && th.forbidden.length ? ' · ' + t('cat-js-forbidden') + ' ' + th.forbidden.join(', ') : ''
-          ]),
-          th.definition ? h('div.term-def', { text: th.definition }) : null,
-          th.concept ? h('a.term-link', { href: '/kb/concepts/' + encodeURIComponent(th.concept), text: th.concept }) : null
-        ]);
-      })) : h('p.hint', { text: t('cat-js-no-terms') });
-      panel.appendChild(section('terms', t('cat-js-terms'), [terms]));
-
-      // QA findings with one-click fixes.
-      var findings = s.findings || [];
-      var qa = findings.length ? h('ul.qa-list', null, findings.map(function (f) {
-        return h('li.finding.sev-' + f.severity, { dataset: { check: f.check } }, [
-          h('span.sev.sev-' + f.severity, { text: f.severity }), ' ',
-          h('code', { text: f.check }), ' ', f.message,
-          f.fix ? h('button.fix', {
-            type: 'button', disabled: !ed, text: t('cat-js-fix') + ': ' + (f.fix.label || ''),
-            on: {
-              click: function () {
-                inputs[i].value = f.fix.target;
-                var st = rank(s.state) >= rank('draft') ? s.state : 'draft';
-                save(i, st, false);
+      },
+      actions: function (box, i, s, ed) {
+        box.setAttribute('aria-label', t('cat-js-segment', { key: s.key }));
+        function act(label, state, cls) {
+          box.appendChild(h('button.' + (cls || 'state'), {
+            type: 'button', text: label, disabled: !ed, dataset: { state: state },
+            on: { click: function () { save(i, state, false); } }
+          }));
+        }
+        if (canTranslate) {
+          act(t('cat-js-save-draft'), 'draft', 'secondary');
+          act(t('cat-js-save-translated'), 'translated');
+        }
+        if (canReview) {
+          act(t('cat-js-save-reviewed'), 'reviewed');
+          act(t('cat-js-save-approved'), 'approved');
+        }
+        if (canTranslate) {
+          box.appendChild(h('button.secondary.mt', {
+            type: 'button', text: t('cat-js-mt') + ' (Ctrl+M)', disabled: !ed,
+            on: { click: function () { machineTranslate(i); } }
+          }));
+        }
+        if (!ed && canTranslate) box.appendChild(h('p.hint', { text: t('cat-js-readonly') }));
+      },
+      tm: function (box, i, s, ed) {
+        var matches = s.matches || [];
+        box.appendChild(h('h3', { text: t('cat-js-tm') }));
+        if (!matches.length) { box.appendChild(h('p.hint', { text: t('cat-js-no-tm') })); return; }
+        box.appendChild(h('ol.tm-list', null, matches.map(function (m, n) {
+          return h('li.tm-match', { dataset: { score: m.score } }, [
+            h('div.tm-head', null, [
+              h('span.score', { text: m.score + '%' }),
+              m.approved ? h('span.badge.state-approved', { text: t('cat-js-approved-unit') }) : null,
+              h('span.origin', { text: ' ' + (m.origin || '') }),
+              n < 3 ? h('button.secondary.insert', {
+                type: 'button', text: t('cat-js-insert') + ' (Ctrl+' + (n + 1) + ')', disabled: !ed,
+                on: { click: function () { insertMatch(i, n); } }
+              }) : null
+            ]),
+            h('div.tm-src', { lang: 'zh-Hans' }, diffNodes(m.diff && m.diff.length ? m.diff : [{ op: 'equal', text: m.source }])),
+            h('div.tm-tgt', { lang: locale, text: m.target })
+          ]);
+        })));
+        box.appendChild(h('p.hint.legend', null, [
+          h('ins.diff-ins', { text: t('cat-js-diff-ins') }), ' ', h('del.diff-del', { text: t('cat-js-diff-del') })
+        ]));
+      },
+      terms: function (box, i, s, ed) {
+        var hints = s.hints || [];
+        box.appendChild(h('h3', { text: t('cat-js-terms') }));
+        if (!hints.length) { box.appendChild(h('p.hint', { text: t('cat-js-no-terms') })); return; }
+        box.appendChild(h('ul.term-list', null, hints.map(function (th) {
+          return h('li.term-hint' + (th.locked ? '.locked' : ''), null, [
+            h('span.src', { lang: 'zh-Hans', text: th.source }), ' → ',
+            h('button.term-insert', {
+              type: 'button', lang: locale, text: th.text, disabled: !ed, title: t('cat-js-insert'),
+              on: { click: function () { insertText(i, th.text); } }
+            }),
+            th.locked ? h('span.badge.locked', { text: t('cat-js-locked') }) : null,
+            th.first && th.gloss ? h('span.first', { text: ' ' + t('cat-js-first') }) : null,
+            h('div.term-meta', null, [
+              t('cat-js-strategy') + ': ' + t('strategy-' + th.strategy),
+              th.rule ? ' · ' + t('cat-js-rule') + ': ' + th.rule : '',
+              th.forbidden && th.forbidden.length ? ' · ' + t('cat-js-forbidden') + ' ' + th.forbidden.join(', ') : ''
+            ]),
+            th.definition ? h('div.term-def', { text: th.definition }) : null,
+            th.concept ? h('a.term-link', { href: '/kb/concepts/' + encodeURIComponent(th.concept), text: th.concept }) : null
+          ]);
+        })));
+      },
+      qa: function (box, i, s, ed) {
+        var findings = s.findings || [];
+        box.appendChild(h('h3', { text: t('cat-js-qa') }));
+        if (!findings.length) { box.appendChild(h('p.hint', { text: t('cat-js-no-qa') })); return; }
+        box.appendChild(h('ul.qa-list', null, findings.map(function (f) {
+          return h('li.finding.sev-' + f.severity, { dataset: { check: f.check } }, [
+            h('span.sev.sev-' + f.severity, { text: f.severity }), ' ',
+            h('code', { text: f.check }), ' ', f.message,
+            f.fix ? h('button.fix', {
+              type: 'button', disabled: !ed, text: t('cat-js-fix') + ': ' + (f.fix.label || ''),
+              on: {
+                click: function () {
+                  inputs[i].value = f.fix.target;
+                  autosize(inputs[i]);
+                  save(i, rank(s.state) >= rank('draft') ? s.state : 'draft', false);
+                }
               }
-            }
-          }) : null
-        ]);
-      })) : h('p.hint', { text: t('cat-js-no-qa') });
-      panel.appendChild(section('qa', t('cat-js-qa'), [qa]));
-
-      // Comments.
-      var list = (s.comments || []).length ? h('ul.comment-list', null, s.comments.map(function (c) {
-        return h('li', null, [h('b', { text: c.author }), ' ', h('small', { text: fmtTime(c.at_ms) }), h('div', { text: c.body })]);
-      })) : h('p.hint', { text: t('cat-js-no-comments') });
-      var nodes = [list];
-      if (canTranslate) {
-        var box = h('textarea.comment-body', { rows: 2, maxlength: 4000, required: true });
-        var form = h('form.cat-comment-form', null, [
-          h('label', null, [t('cat-js-comment-label'), h('br'), box]),
-          h('button.secondary', { type: 'submit', text: t('cat-js-comment-add') })
-        ]);
-        var submit = function (e) {
-          if (e) e.preventDefault();
-          var body = box.value.trim();
-          if (!body) return;
-          api('POST', API + '/segments/' + s.id + '/comments', { body: body }).then(function (c) {
-            s.comments = (s.comments || []).concat([c]);
-            if (active === i) renderPanel();
-          }, function (err) { showError(i, err); });
-        };
-        form.addEventListener('submit', submit);
-        box.addEventListener('keydown', function (e) {
-          if (e.key === 'Enter' && e.ctrlKey) { e.preventDefault(); e.stopPropagation(); submit(); }
-        });
-        nodes.push(form);
+            }) : null
+          ]);
+        })));
+      },
+      comments: function (box, i, s) {
+        var list = s.comments || [];
+        if (!list.length) { box.appendChild(h('p.hint', { text: t('cat-js-no-comments') })); return; }
+        box.appendChild(h('ul.comment-list', null, list.map(function (c) {
+          return h('li', null, [h('b', { text: c.author }), ' ', h('small', { text: fmtTime(c.at_ms) }), h('div', { text: c.body })]);
+        })));
       }
-      panel.appendChild(section('comments', t('cat-js-comments'), nodes));
+    };
 
-      // History, loaded when opened.
+    function commentForm(i) {
+      var s = segs[i];
+      var box = h('textarea.comment-body', { rows: 2, maxlength: 4000, required: true });
+      var btn = h('button.secondary', { type: 'submit', text: t('cat-js-comment-add') });
+      var form = h('form.cat-comment-form', null, [
+        h('label', null, [t('cat-js-comment-label'), h('br'), box]), btn
+      ]);
+      var submit = function (e) {
+        if (e) e.preventDefault();
+        var body = box.value.trim();
+        if (!body) return;
+        btn.disabled = true;
+        api('POST', API + '/segments/' + s.id + '/comments', { body: body }).then(function (c) {
+          s.comments = (s.comments || []).concat([c]);
+          box.value = '';
+          btn.disabled = false;
+          if (parts && parts.index === i) refreshPanel(['comments']);
+        }, function (err) { btn.disabled = false; showError(i, err); });
+      };
+      form.addEventListener('submit', submit);
+      box.addEventListener('keydown', function (e) {
+        if (e.key === 'Enter' && e.ctrlKey) { e.preventDefault(); e.stopPropagation(); submit(); }
+      });
+      return form;
+    }
+
+    function historyPart(i) {
+      var s = segs[i];
       var hist = h('details.history', null, [h('summary', { text: t('cat-js-history') })]);
       var out = h('div');
       hist.appendChild(out);
@@ -597,7 +650,7 @@
           })));
         }, function (e) { out.textContent = t('cat-js-error', { error: e.message }); });
       });
-      panel.appendChild(hist);
+      return hist;
     }
 
     // --- keyboard ---------------------------------------------------------

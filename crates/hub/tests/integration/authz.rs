@@ -79,8 +79,10 @@ fn world() -> World {
     let entry = app
         .put_glossary_entry(
             &p,
-            serde_json::from_value(serde_json::json!({"source": "梁山伯", "target": "Liang Shanbo"}))
-                .unwrap(),
+            serde_json::from_value(
+                serde_json::json!({"source": "梁山伯", "target": "Liang Shanbo"}),
+            )
+            .unwrap(),
             &Actor::cli(),
         )
         .unwrap()

@@ -5,6 +5,7 @@ mod api;
 mod authz;
 mod import;
 mod kb;
+mod l10n_pages;
 mod routes;
 
 use std::path::PathBuf;

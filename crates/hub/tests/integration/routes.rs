@@ -109,7 +109,11 @@ async fn every_listed_route_exists() {
     let all = all_routes()
         .into_iter()
         .map(|(m, p, _)| (m, format!("/api/v1{p}")))
-        .chain(all_page_routes().into_iter().map(|(m, p, _)| (m, p.to_string())));
+        .chain(
+            all_page_routes()
+                .into_iter()
+                .map(|(m, p, _)| (m, p.to_string())),
+        );
     for (m, p) in all {
         let uri = p
             .replace("{id}", "1")
@@ -150,7 +154,12 @@ fn every_ui_message_exists_in_both_locales() {
         ("web.rs", include_str!("../../src/web.rs")),
         ("web_l10n.rs", include_str!("../../src/web_l10n.rs")),
     ] {
-        for pat in ["tr(c.loc, \"", "tr_args(c.loc, \"", "tr(loc, \"", "tr_args(loc, \""] {
+        for pat in [
+            "tr(c.loc, \"",
+            "tr_args(c.loc, \"",
+            "tr(loc, \"",
+            "tr_args(loc, \"",
+        ] {
             let mut rest = src;
             while let Some(i) = rest.find(pat) {
                 let after = &rest[i + pat.len()..];
@@ -165,7 +174,10 @@ fn every_ui_message_exists_in_both_locales() {
             }
         }
     }
-    assert!(used > 100, "only {used} messages found; is the scan broken?");
+    assert!(
+        used > 100,
+        "only {used} messages found; is the scan broken?"
+    );
     // Messages the localization pages build from names, and the script's.
     let families: &[(&str, &[&str])] = &[
         (
