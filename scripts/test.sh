@@ -13,6 +13,8 @@ say() { printf '\n== %s ==\n' "$*"; }
 need=()
 command -v cc >/dev/null 2>&1 || need+=(build-essential)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+# The deposit tests run a real RFC 3161 TSA (`openssl ts -reply`) and verify tokens with `openssl ts -verify`.
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)

@@ -5,6 +5,8 @@
 //! | read a published work | everyone, also anonymous |
 //! | read an unpublished work, its chapters, profile | any role in the owning organization |
 //! | import, tag, publish, delete a work | owner, editor of the owning organization |
+//! | see a work's licences and rights map | any role in the owning organization (never the public) |
+//! | grant or revoke licences of a work | owner, editor of the owning organization |
 //! | read the KB | everyone |
 //! | propose a KB edit | owner or editor of any organization |
 //! | apply a KB edit directly, approve a proposal | reviewer of any organization, admin |
@@ -39,6 +41,16 @@ pub enum Action {
     },
     /// Import into, or change, tag, publish or delete works of an organization.
     WriteWork {
+        /// Owning organization.
+        org: OrgId,
+    },
+    /// See the licences and rights map of a work of `org`.
+    ReadRights {
+        /// Owning organization.
+        org: OrgId,
+    },
+    /// Grant or revoke licences of a work of `org`.
+    GrantRights {
         /// Owning organization.
         org: OrgId,
     },
@@ -120,7 +132,8 @@ impl Caller {
         }
         match action {
             Action::ReadWork { org, published } => published || self.role_in(org).is_some(),
-            Action::WriteWork { org } => {
+            Action::ReadRights { org } => self.role_in(org).is_some(),
+            Action::WriteWork { org } | Action::GrantRights { org } => {
                 matches!(self.role_in(org), Some(Role::Owner | Role::Editor))
             }
             Action::ProposeConcept => self.any_role(&[Role::Owner, Role::Editor, Role::Reviewer]),

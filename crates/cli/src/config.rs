@@ -55,6 +55,25 @@ pub struct FileConfig {
     /// MT backends by name (`[mt.NAME]` tables, see `qiantang_mt::BackendConfig`).
     #[serde(default)]
     pub mt: std::collections::BTreeMap<String, qiantang_mt::BackendConfig>,
+    /// `[deposit]`: witnesses, time-stamping authority, public URL.
+    pub deposit: Option<DepositSettings>,
+}
+
+/// The `[deposit]` table: how the deposit log is witnessed and timestamped.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepositSettings {
+    /// Witnesses, each `"URL VKEY"` (C2SP tlog-witness submission prefix and cosignature key).
+    #[serde(default)]
+    pub witnesses: Vec<String>,
+    /// Cosignatures that make a checkpoint final (default: all witnesses).
+    pub witness_threshold: Option<usize>,
+    /// RFC 3161 time-stamping authority URL.
+    pub tsa_url: Option<String>,
+    /// Public base URL of the hub, for certificate QR codes.
+    pub public_url: Option<String>,
+    /// HTTP timeout for witnesses and the TSA, seconds (default 10).
+    pub http_timeout_secs: Option<u64>,
 }
 
 /// The resolved configuration every subcommand receives. `Debug` redacts the
@@ -83,6 +102,8 @@ pub struct Config {
     pub log: String,
     /// MT backends by name (their `Debug` redacts keys).
     pub mt: std::collections::BTreeMap<String, qiantang_mt::BackendConfig>,
+    /// The `[deposit]` settings.
+    pub deposit: DepositSettings,
 }
 
 /// Values given by flags or environment (clap merges the two, flags first).
@@ -232,6 +253,7 @@ pub fn resolve(o: &Overrides) -> Result<Config, ConfigError> {
         request_timeout_secs,
         log: o.log.clone().or(file.log).unwrap_or_else(|| "info".into()),
         mt: file.mt,
+        deposit: file.deposit.unwrap_or_default(),
     })
 }
 

@@ -126,8 +126,10 @@ pub fn tm(app: &Arc<App>, cfg: &Config, cmd: TmCmd) -> Result<ExitCode> {
             let name = file_name(&file);
             let (total, added) = app.import_tmx(org, &name, &bytes, &Actor::cli())?;
             if json {
-                print_json(&serde_json::json!({"file": name, "units": total, "added": added,
-                    "tm_size": app.stores().l10n.unit_count(org)?}))?;
+                print_json(
+                    &serde_json::json!({"file": name, "units": total, "added": added,
+                    "tm_size": app.stores().l10n.unit_count(org)?}),
+                )?;
             } else {
                 println!("imported {name}: {total} units, {added} new");
             }
@@ -174,8 +176,12 @@ fn parse_range(s: &str) -> Result<(u32, u32)> {
         Some((a, b)) => (a.trim(), b.trim()),
         None => (s.trim(), s.trim()),
     };
-    let a: u32 = a.parse().with_context(|| format!("bad chapter range {s:?}: use 1-10"))?;
-    let b: u32 = b.parse().with_context(|| format!("bad chapter range {s:?}: use 1-10"))?;
+    let a: u32 = a
+        .parse()
+        .with_context(|| format!("bad chapter range {s:?}: use 1-10"))?;
+    let b: u32 = b
+        .parse()
+        .with_context(|| format!("bad chapter range {s:?}: use 1-10"))?;
     if a == 0 || b < a {
         bail!("bad chapter range {s:?}: chapters count from 1 and the end is not before the start");
     }
@@ -215,8 +221,10 @@ pub fn l10n(app: &Arc<App>, _cfg: &Config, cmd: L10nCmd) -> Result<ExitCode> {
             let p = app.create_project(work, &locale, &market, &actor)?;
             let segments = app.stores().l10n.segments(p.id, None)?.len();
             if json {
-                print_json(&serde_json::json!({"project": p.id, "work": p.work, "locale": p.locale,
-                    "market": p.market, "segments": segments}))?;
+                print_json(
+                    &serde_json::json!({"project": p.id, "work": p.work, "locale": p.locale,
+                    "market": p.market, "segments": segments}),
+                )?;
             } else {
                 println!("{}", p.id);
                 eprintln!(
@@ -226,15 +234,23 @@ pub fn l10n(app: &Arc<App>, _cfg: &Config, cmd: L10nCmd) -> Result<ExitCode> {
             }
         }
         L10nCmd::List { json } => {
-            let orgs: Vec<i64> = app.stores().auth.list_orgs()?.iter().map(|o| o.id).collect();
+            let orgs: Vec<i64> = app
+                .stores()
+                .auth
+                .list_orgs()?
+                .iter()
+                .map(|o| o.id)
+                .collect();
             let mut rows = Vec::new();
             for p in app.stores().l10n.list_projects(&orgs)? {
                 let prog = app.stores().l10n.progress(p.id)?;
                 let total = prog.first().copied().unwrap_or_default();
-                rows.push(serde_json::json!({"project": p.id, "work": p.work, "locale": p.locale,
+                rows.push(
+                    serde_json::json!({"project": p.id, "work": p.work, "locale": p.locale,
                     "market": p.market, "segments": total.total(),
                     "translated_percent": total.percent_translated(),
-                    "approved": total.count(SegmentState::Approved)}));
+                    "approved": total.count(SegmentState::Approved)}),
+                );
             }
             if json {
                 print_json(&rows)?;
@@ -242,8 +258,12 @@ pub fn l10n(app: &Arc<App>, _cfg: &Config, cmd: L10nCmd) -> Result<ExitCode> {
                 for r in &rows {
                     println!(
                         "{:>4}  work {:<4} {:<12} {:<3} {:>6} segments  {:>3}% translated",
-                        r["project"], r["work"], r["locale"].as_str().unwrap_or(""),
-                        r["market"].as_str().unwrap_or(""), r["segments"], r["translated_percent"]
+                        r["project"],
+                        r["work"],
+                        r["locale"].as_str().unwrap_or(""),
+                        r["market"].as_str().unwrap_or(""),
+                        r["segments"],
+                        r["translated_percent"]
                     );
                 }
             }
@@ -272,7 +292,8 @@ pub fn l10n(app: &Arc<App>, _cfg: &Config, cmd: L10nCmd) -> Result<ExitCode> {
             let total = prog.first().copied().unwrap_or_default();
             let usage = app.stores().l10n.mt_usage(project)?;
             if json {
-                print_json(&serde_json::json!({"job": done.id, "state": done.state.as_str(),
+                print_json(
+                    &serde_json::json!({"job": done.id, "state": done.state.as_str(),
                     "done": done.done, "total": done.total, "error": done.error,
                     "segments": {"new": total.count(SegmentState::New), "draft": total.count(SegmentState::Draft),
                         "translated": total.count(SegmentState::Translated),
@@ -281,7 +302,8 @@ pub fn l10n(app: &Arc<App>, _cfg: &Config, cmd: L10nCmd) -> Result<ExitCode> {
                     "mt_usage": usage.iter().map(|u| serde_json::json!({"backend": u.backend,
                         "requests": u.requests, "prompt_tokens": u.prompt_tokens,
                         "completion_tokens": u.completion_tokens, "characters": u.characters,
-                        "cached_segments": u.cached_segments})).collect::<Vec<_>>()}))?;
+                        "cached_segments": u.cached_segments})).collect::<Vec<_>>()}),
+                )?;
             } else {
                 println!(
                     "job {} {}: {} drafts, {} segments still new",
@@ -355,8 +377,10 @@ pub fn l10n(app: &Arc<App>, _cfg: &Config, cmd: L10nCmd) -> Result<ExitCode> {
             let bytes = read_limited(&file, 256 << 20)?;
             let report = app.import_xliff(project, &file_name(&file), &bytes, &actor)?;
             if json {
-                print_json(&serde_json::json!({"updated": report.updated, "unchanged": report.unchanged,
-                    "comments": report.comments}))?;
+                print_json(
+                    &serde_json::json!({"updated": report.updated, "unchanged": report.unchanged,
+                    "comments": report.comments}),
+                )?;
             } else {
                 println!(
                     "imported {}: {} segments updated, {} unchanged, {} notes added",

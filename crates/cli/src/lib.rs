@@ -7,6 +7,7 @@
 pub mod config;
 pub mod deposit;
 pub mod l10n;
+pub mod rights;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -118,6 +119,12 @@ enum Command {
     /// The copyright deposit log (`DATA_DIR/log/`).
     #[command(subcommand)]
     Log(LogCmd),
+    /// Licences (rights grants) of works.
+    #[command(subcommand)]
+    Licence(rights::LicenceCmd),
+    /// Find copies of imported chapters in a suspected text.
+    #[command(subcommand)]
+    Piracy(rights::PiracyCmd),
     /// Deposit a file in the copyright deposit log (only its hash and metadata).
     Deposit {
         /// The file (hashed streaming, any size).
@@ -138,13 +145,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Write the receipt (C2SP tlog-proof with the entry metadata) of a deposit.
+    /// Write the receipt of a deposit: a C2SP tlog-proof with the entry
+    /// metadata and the witness cosignatures (plus `FILE.tsr`, the RFC 3161
+    /// token, when a TSA is configured), or a printable HTML certificate.
     Receipt {
         /// Entry index.
         index: u64,
-        /// Output file (`.tlog-proof`).
+        /// Output file (`.tlog-proof`, or `.html` with `--format html`).
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: PathBuf,
+        /// tlog-proof or html (bilingual certificate with a QR code; print it to PDF from a browser).
+        #[arg(long, default_value = "tlog-proof", value_parser = ["tlog-proof", "html"])]
+        format: String,
+        /// Public base URL for the certificate's verification link (default: `[deposit] public_url`).
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -162,11 +177,49 @@ enum Command {
         #[arg(long, value_name = "VKEY")]
         witness_key: Vec<String>,
         /// Valid witness cosignatures required (default: all witness keys).
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "M", visible_alias = "witness-threshold")]
         witnesses: Option<usize>,
+        /// TSA (or CA) certificate, PEM: requires the RFC 3161 token and checks its signature.
+        #[arg(long, value_name = "FILE")]
+        tsa_cert: Option<PathBuf>,
+        /// The RFC 3161 token (default: RECEIPT.tsr when it exists).
+        #[arg(long, value_name = "FILE")]
+        tsa_token: Option<PathBuf>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Run a C2SP tlog-witness (`POST /add-checkpoint`), or make its key.
+    #[command(args_conflicts_with_subcommands = true)]
+    Witness {
+        /// `keygen`.
+        #[command(subcommand)]
+        cmd: Option<WitnessCmd>,
+        /// The witness's cosignature key file (from `qiantang witness keygen`).
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        /// Address to listen on (port 0: any free port; the bound address is printed).
+        #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:7380")]
+        listen: String,
+        /// A log to witness: "ORIGIN VKEY", or its VKEY alone when the origin is the key name
+        /// (repeatable; `--log` itself is the global log-filter flag).
+        #[arg(long = "trust-log", value_name = "ORIGIN VKEY", required = false)]
+        logs: Vec<String>,
+        /// Directory of the witness state (latest cosigned checkpoint per log; default DATA_DIR/witness).
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum WitnessCmd {
+    /// Generate a witness key (cosignature/v1, Ed25519); prints its verifier key.
+    Keygen {
+        /// Key name, e.g. `witness.example.org`.
+        name: String,
+        /// Private key file to create (mode 0600).
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
     },
 }
 
@@ -538,6 +591,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Works(cmd) => works(&cfg, cmd),
+        Command::Licence(cmd) => rights::licence(&cfg, cmd),
+        Command::Piracy(cmd) => rights::piracy(&cfg, cmd),
         Command::Tag { work, json, top } => {
             let app = open(&cfg)?;
             let id = resolve_work(&app, &work)?;
@@ -584,7 +639,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Admin(cmd) => admin(&cfg, cmd),
         Command::Token(cmd) => token(&cfg, cmd),
         Command::Log(LogCmd::Key { json }) => {
-            let log = deposit::DepositLog::open(&cfg.data_dir)?;
+            let log = deposit::open_service(&cfg)?;
             let key = log.verifier_key();
             if json {
                 print_json(
@@ -615,12 +670,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     .map(|o| o.name)
                     .context("organization not found")?
             };
-            let mut log = deposit::DepositLog::open(&cfg.data_dir)?;
+            let log = deposit::open_service(&cfg)?;
             let parent = parent.map(|i| log.parent_ref(i)).transpose()?;
             let entry = deposit::build_entry(&file, title, Some(&kind), org_name, parent)?;
             let asked = entry.clone();
             let out = log.deposit(entry)?;
-            if out.status == "existing"
+            let report = log.integrate()?;
+            if out.duplicate
                 && (out.entry.title != asked.title
                     || out.entry.kind != asked.kind
                     || out.entry.parent != asked.parent)
@@ -630,15 +686,43 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     out.index, out.entry.title, out.entry.kind
                 );
             }
+            for e in report.witness_errors.iter().chain(&report.tsa_errors) {
+                eprintln!("warning: {e}");
+            }
+            let status = log.status(out.index)?;
+            let is_final = status == qiantang_deposit::EntryStatus::Final;
+            let status_word = if out.duplicate {
+                "existing"
+            } else if status == qiantang_deposit::EntryStatus::Pending {
+                "pending"
+            } else {
+                "integrated"
+            };
             if json {
-                print_json(&out)?;
+                print_json(&serde_json::json!({
+                    "status": status_word,
+                    "duplicate": out.duplicate,
+                    "final": is_final,
+                    "index": out.index,
+                    "leaf_hash": out.leaf_hash,
+                    "checkpoint_size": log.size(),
+                    "cosigned_by": report.cosigned_by,
+                    "witness_errors": report.witness_errors,
+                    "timestamps": report.timestamps,
+                    "entry": out.entry,
+                }))?;
             } else {
                 println!(
-                    "{} entry {} leaf {} (checkpoint size {}): \"{}\" sha256 {}",
-                    out.status,
+                    "{} entry {} leaf {} (checkpoint size {}{}): \"{}\" sha256 {}",
+                    status_word,
                     out.index,
                     out.leaf_hash,
-                    out.checkpoint_size,
+                    log.size(),
+                    if is_final {
+                        ", final"
+                    } else {
+                        ", not final: witness policy not met"
+                    },
                     out.entry.title,
                     out.entry.sha256
                 );
@@ -648,17 +732,43 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Receipt {
             index,
             output,
+            format,
+            public_url,
             json,
         } => {
-            let log = deposit::DepositLog::open(&cfg.data_dir)?;
-            let proof = log.receipt(index)?;
-            std::fs::write(&output, proof.to_text())
-                .with_context(|| format!("writing {}", output.display()))?;
-            if json {
-                print_json(&serde_json::json!({"index": index, "file": output,
-                    "inclusion_hashes": proof.inclusion.len()}))?;
+            let log = deposit::open_service(&cfg)?;
+            let receipt = log.receipt(index)?;
+            let files = if format == "html" {
+                let url = public_url
+                    .or_else(|| cfg.deposit.public_url.clone())
+                    .unwrap_or_else(|| deposit::DEFAULT_PUBLIC_URL.to_owned());
+                let parents = log.parent_chain(index)?;
+                let html = qiantang_deposit::cert::certificate_html(&receipt, &url, &parents);
+                std::fs::write(&output, html)
+                    .with_context(|| format!("writing {}", output.display()))?;
+                vec![output.clone()]
             } else {
-                println!("receipt for entry {index} written to {}", output.display());
+                receipt.write(&output)?
+            };
+            if json {
+                print_json(
+                    &serde_json::json!({"index": index, "file": output, "files": files,
+                    "format": format, "final": receipt.is_final,
+                    "checkpoint_size": receipt.checkpoint.size,
+                    "cosignatures": receipt.cosignatures.iter().map(|c| serde_json::json!({"name": c.name, "timestamp": c.timestamp})).collect::<Vec<_>>(),
+                    "timestamp": receipt.timestamp_info().map(|i| i.gen_time_utc),
+                    "inclusion_hashes": receipt.proof.inclusion.len()}),
+                )?;
+            } else {
+                println!(
+                    "receipt for entry {index} written to {}{}",
+                    output.display(),
+                    if receipt.is_final {
+                        ""
+                    } else {
+                        " (not final: the witness policy is not met yet)"
+                    }
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -668,9 +778,19 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             log_key,
             witness_key,
             witnesses,
+            tsa_cert,
+            tsa_token,
             json,
         } => {
-            let r = deposit::verify(&receipt, file.as_deref(), &log_key, &witness_key, witnesses)?;
+            let r = deposit::verify(
+                &receipt,
+                file.as_deref(),
+                &log_key,
+                &witness_key,
+                witnesses,
+                tsa_cert,
+                tsa_token,
+            )?;
             if json {
                 print_json(&r)?;
             } else {
@@ -695,6 +815,28 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 eprintln!("error: verification failed: {}", reasons.join("; "));
                 Ok(ExitCode::FAILURE)
             }
+        }
+        Command::Witness {
+            cmd: Some(WitnessCmd::Keygen { name, output }),
+            ..
+        } => {
+            let vkey = deposit::witness_keygen(&name, &output)?;
+            println!("{vkey}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Witness {
+            cmd: None,
+            key,
+            listen,
+            logs,
+            state,
+        } => {
+            let key = key.context(
+                "--key FILE is required (make one with `qiantang witness keygen NAME -o FILE`)",
+            )?;
+            let state = state.unwrap_or_else(|| cfg.data_dir.join("witness"));
+            deposit::run_witness(&key, &listen, &logs, &state)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Audit(AuditCmd::Export { org, output, limit }) => {
             let app = open(&cfg)?;
@@ -991,6 +1133,7 @@ fn works(cfg: &Config, cmd: WorksCmd) -> Result<ExitCode> {
         WorksCmd::Delete { work } => {
             let id = resolve_work(&app, &work)?;
             app.stores().works.delete_work(id)?;
+            app.invalidate_piracy_index();
             println!("deleted work {id}");
         }
     }

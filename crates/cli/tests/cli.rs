@@ -13,6 +13,9 @@ fn corpus(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+#[path = "cli/witness.rs"]
+mod witness;
+
 fn qt(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_qiantang"))
         .arg("--data-dir")
@@ -641,4 +644,161 @@ fn deposit_log_lock_refuses_a_second_process() {
     let o = qt(d.path(), &["deposit", empty.to_str().unwrap()]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("empty"));
+}
+
+#[test]
+fn licences_are_granted_refused_listed_mapped_and_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let novel = corpus("novels_zh/yushi_mingyan_28_liang_zhu_episode.txt");
+    let w = ok_json(qt(
+        d,
+        &["import", "novel", novel.to_str().unwrap(), "--json"],
+    ))["work"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let g = ok_json(qt(
+        d,
+        &[
+            "licence",
+            "grant",
+            &w,
+            "--licensee",
+            "Tor",
+            "--territory",
+            "US,CA",
+            "--language",
+            "en",
+            "--medium",
+            "text,audio",
+            "--exclusive",
+            "--from",
+            "2027-01-01",
+            "--to",
+            "2029-12-31",
+            "--json",
+        ],
+    ));
+    assert_eq!(g["territories"], serde_json::json!(["CA", "US"]));
+    let first = g["id"].as_i64().unwrap().to_string();
+    // Overlapping worldwide grant: refused, exit 1, conflicts on stderr.
+    let ww = [
+        "licence",
+        "grant",
+        &w,
+        "--licensee",
+        "Webnovel",
+        "--territory",
+        "WW",
+        "--language",
+        "*",
+        "--medium",
+        "text",
+        "--from",
+        "2029-06-01",
+    ];
+    let o = qt(d, &ww);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("refused")
+            && err.contains(&format!("#{first} to Tor"))
+            && err.contains("CA, US × en × text, 2029-06-01 – 2029-12-31"),
+        "{err}"
+    );
+    let o = qt(d, &[&ww[..], &["--json"]].concat());
+    assert!(!o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["conflicts"][0]["grant"].to_string(), first);
+    // Forced: recorded flagged.
+    let v = ok_json(qt(d, &[&ww[..], &["--force-flag", "--json"]].concat()));
+    assert_eq!(v["flagged"], true);
+    let list = ok_json(qt(d, &["licence", "list", &w, "--json"]));
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    let map = ok_json(qt(d, &["licence", "map", &w, "--json"]));
+    assert!(map["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["territory"] == "WW"));
+    let o = qt(d, &["licence", "map", &w]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Tor (#"));
+    let v = ok_json(qt(d, &["licence", "revoke", &first, "--json"]));
+    assert_eq!(v["status"], "revoked");
+    assert!(!qt(d, &["licence", "revoke", "999"]).status.success());
+    let o = qt(
+        d,
+        &[
+            "licence",
+            "grant",
+            &w,
+            "--licensee",
+            "X",
+            "--territory",
+            "XX",
+            "--language",
+            "en",
+            "--medium",
+            "text",
+            "--from",
+            "2027-01-01",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown territory"));
+}
+
+#[test]
+fn piracy_check_reads_files_and_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let novel = corpus("novels_zh/yushi_mingyan_28_liang_zhu_episode.txt");
+    let w = ok_json(qt(
+        d,
+        &["import", "novel", novel.to_str().unwrap(), "--json"],
+    ))["work"]
+        .as_i64()
+        .unwrap();
+    // The whole file: every chapter finds itself.
+    let v = ok_json(qt(
+        d,
+        &["piracy", "check", novel.to_str().unwrap(), "--json"],
+    ));
+    let segs = v["segments"].as_array().unwrap();
+    assert!(!segs.is_empty());
+    for (i, s) in segs.iter().enumerate() {
+        assert_eq!(s["matches"][0]["work"], w);
+        assert_eq!(s["matches"][0]["chapter"], i + 1);
+    }
+    // Standard input, an unrelated text: no match.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qiantang"))
+        .args([
+            "--data-dir",
+            d.to_str().unwrap(),
+            "piracy",
+            "check",
+            "-",
+            "--json",
+        ])
+        .env_remove("QIANTANG_CONFIG")
+        .env_remove("QIANTANG_DATA_DIR")
+        .env_remove("QIANTANG_DATABASE_URL")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        child.stdin.as_mut().unwrap(),
+        "话说那花果山顶上有一块仙石，其石有三丈六尺五寸高，有二丈四尺围圆，四面更无树木遮阴，左右倒有芝兰相衬。".repeat(3).as_bytes(),
+    )
+    .unwrap();
+    drop(child.stdin.take());
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["segments"][0]["matches"].as_array().unwrap().is_empty(),
+        "{v}"
+    );
 }

@@ -250,3 +250,55 @@ cat-js-history-empty = No changes yet.
 cat-js-loading = Loading…
 cat-js-unsaved = You have unsaved translations.
 cat-js-job-done = The job has finished: reload to see the new progress.
+
+# Licences (rights) and the piracy check
+nav-piracy = Piracy check
+work-rights = Licences and rights map
+rights-title = Licences of { $title }
+rights-map = Rights map
+rights-licences = Licences
+rights-none = No licences yet.
+rights-medium = Medium
+rights-territory = Territory
+rights-language = Language
+rights-holders = Held by
+rights-licensee = Licensee
+rights-term = Term
+rights-status = Status
+rights-exclusive = exclusive
+rights-non-exclusive = non-exclusive
+rights-perpetual = perpetual
+rights-flagged = flagged: conflicts
+rights-status-offer = offer
+rights-status-granted = granted
+rights-status-revoked = revoked
+rights-revoke = Revoke
+rights-add = Grant a licence
+rights-rule = An exclusive licence may not overlap any granted licence, and no licence may overlap a granted exclusive one (territory × language × medium × term). Such a grant is refused unless you record it flagged.
+rights-territories-help = Territories (ISO 3166-1 codes such as US, CA; WW = worldwide)
+rights-languages-help = Languages (BCP 47 tags such as en, zh-Hant; * = all)
+rights-start = From
+rights-end = To (empty = perpetual)
+rights-notes = Notes
+rights-force-flag = Record it flagged if it conflicts (instead of refusing)
+rights-refused = Refused: the grant conflicts with { $count } existing licence(s). Nothing was recorded.
+medium-text = Text
+medium-audio = Audio
+medium-film_tv = Film/TV
+medium-micro_drama = Micro-drama
+medium-game = Game
+medium-merchandise = Merchandise
+piracy-title = Piracy check
+piracy-help = Paste a suspected text (a chapter or a whole novel). It is compared with the fingerprints of every chapter you may read; edited copies (reordered sentences, punctuation, inserted ads, Traditional characters) are found too.
+piracy-text = Suspected text
+piracy-threshold = Similarity threshold
+piracy-check = Check
+piracy-summary = { $matched } of { $segments } chapters match ({ $indexed } chapters indexed)
+piracy-untitled = (no heading)
+piracy-no-match = No match.
+piracy-org = Owner
+piracy-chapter = Chapter
+piracy-similarity = Similarity
+piracy-evidence = Evidence
+piracy-imported = imported
+piracy-deposit = deposit

@@ -250,3 +250,55 @@ cat-js-history-empty = 还没有修改。
 cat-js-loading = 载入中…
 cat-js-unsaved = 有未保存的译文。
 cat-js-job-done = 任务已结束：重新载入以查看最新进度。
+
+# 授权（版权交易）与盗版检测
+nav-piracy = 盗版检测
+work-rights = 授权与权利地图
+rights-title = { $title } 的授权
+rights-map = 权利地图
+rights-licences = 授权
+rights-none = 暂无授权。
+rights-medium = 媒介
+rights-territory = 地区
+rights-language = 语言
+rights-holders = 持有方
+rights-licensee = 被授权方
+rights-term = 期限
+rights-status = 状态
+rights-exclusive = 独家
+rights-non-exclusive = 非独家
+rights-perpetual = 永久
+rights-flagged = 已标记：存在冲突
+rights-status-offer = 报价
+rights-status-granted = 已授权
+rights-status-revoked = 已撤销
+rights-revoke = 撤销
+rights-add = 新增授权
+rights-rule = 独家授权不得与任何已生效授权重叠，任何授权也不得与已生效的独家授权重叠（地区 × 语言 × 媒介 × 期限）。此类授权会被拒绝，除非选择记录为“已标记”。
+rights-territories-help = 地区（ISO 3166-1 代码，如 US、CA；WW = 全球）
+rights-languages-help = 语言（BCP 47 标签，如 en、zh-Hant；* = 全部）
+rights-start = 起始日
+rights-end = 截止日（留空 = 永久）
+rights-notes = 备注
+rights-force-flag = 如有冲突，记录为“已标记”（而不是拒绝）
+rights-refused = 已拒绝：该授权与 { $count } 项现有授权冲突，未作任何记录。
+medium-text = 文字
+medium-audio = 有声
+medium-film_tv = 影视
+medium-micro_drama = 微短剧
+medium-game = 游戏
+medium-merchandise = 衍生品
+piracy-title = 盗版检测
+piracy-help = 粘贴可疑文本（单章或整部小说）。系统会与您可查看的所有章节指纹比对；调整语序、改动标点、插入广告、繁体化的副本也能找到。
+piracy-text = 可疑文本
+piracy-threshold = 相似度阈值
+piracy-check = 检测
+piracy-summary = { $segments } 章中有 { $matched } 章匹配（已索引 { $indexed } 章）
+piracy-untitled = （无标题）
+piracy-no-match = 无匹配。
+piracy-org = 权利方
+piracy-chapter = 章节
+piracy-similarity = 相似度
+piracy-evidence = 证据
+piracy-imported = 导入于
+piracy-deposit = 存证

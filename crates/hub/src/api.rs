@@ -19,6 +19,8 @@ use crate::{blocking, HttpError, HubState};
 use qiantang_kb::Concept;
 use qiantang_works::import::ImportOptions;
 
+pub mod rights;
+
 /// The OpenAPI 3.1 document of this API.
 pub const OPENAPI_JSON: &str = include_str!("openapi.json");
 
@@ -37,6 +39,15 @@ pub const ROUTES: &[(&str, &str, Policy)] = &[
     ("GET", "/works/{id}/chapters/{number}", Policy::WorkRead),
     ("GET", "/works/{id}/profile", Policy::WorkRead),
     ("POST", "/works/{id}/tag", Policy::WorkWrite),
+    ("GET", "/works/{id}/licences", Policy::WorkMember),
+    ("POST", "/works/{id}/licences", Policy::WorkWrite),
+    (
+        "POST",
+        "/works/{id}/licences/{licence}/revoke",
+        Policy::WorkWrite,
+    ),
+    ("GET", "/works/{id}/rights-map", Policy::WorkMember),
+    ("POST", "/piracy/check", Policy::Authenticated),
     ("GET", "/kb/concepts", Policy::Public),
     ("GET", "/kb/concepts/{id}", Policy::Public),
     ("PUT", "/kb/concepts/{id}", Policy::KbPropose),
@@ -85,6 +96,16 @@ pub fn routes() -> Router<HubState> {
         .route("/works/{id}/chapters/{number}", get(get_chapter))
         .route("/works/{id}/profile", get(get_profile))
         .route("/works/{id}/tag", post(tag_work))
+        .route(
+            "/works/{id}/licences",
+            get(rights::list_licences).post(rights::create_licence),
+        )
+        .route(
+            "/works/{id}/licences/{licence}/revoke",
+            post(rights::revoke_licence),
+        )
+        .route("/works/{id}/rights-map", get(rights::rights_map))
+        .route("/piracy/check", post(rights::piracy_check))
         .route("/kb/concepts", get(search_concepts))
         .route(
             "/kb/concepts/{id}",
@@ -304,6 +325,7 @@ async fn delete_work(
     let actor = a.actor();
     blocking(&s, move |app| {
         if app.stores().works.delete_work(w.id)? {
+            app.invalidate_piracy_index();
             app.audit(
                 Some(w.org),
                 &actor,

@@ -38,9 +38,21 @@ pub const ROUTES: &[(&str, &str, Policy)] = &[
         "/l10n/projects/{project}/pretranslate",
         Policy::ProjectManage,
     ),
-    ("GET", "/l10n/projects/{project}/export", Policy::ProjectRead),
-    ("POST", "/l10n/projects/{project}/import", Policy::ProjectManage),
-    ("GET", "/l10n/projects/{project}/glossary", Policy::ProjectRead),
+    (
+        "GET",
+        "/l10n/projects/{project}/export",
+        Policy::ProjectRead,
+    ),
+    (
+        "POST",
+        "/l10n/projects/{project}/import",
+        Policy::ProjectManage,
+    ),
+    (
+        "GET",
+        "/l10n/projects/{project}/glossary",
+        Policy::ProjectRead,
+    ),
     (
         "POST",
         "/l10n/projects/{project}/glossary",
@@ -59,8 +71,16 @@ pub const ROUTES: &[(&str, &str, Policy)] = &[
         "/l10n/segments/{segment}/comments",
         Policy::SegmentTranslate,
     ),
-    ("POST", "/l10n/segments/{segment}/mt", Policy::SegmentTranslate),
-    ("GET", "/l10n/segments/{segment}/history", Policy::ProjectRead),
+    (
+        "POST",
+        "/l10n/segments/{segment}/mt",
+        Policy::SegmentTranslate,
+    ),
+    (
+        "GET",
+        "/l10n/segments/{segment}/history",
+        Policy::ProjectRead,
+    ),
     ("POST", "/tm/import", Policy::OrgWrite),
     ("GET", "/tm/export", Policy::OrgWrite),
 ];
@@ -112,12 +132,21 @@ async fn list_projects(
     let out = blocking(&s, move |app| {
         let orgs = match orgs {
             Some(o) => o,
-            None => app.stores().auth.list_orgs()?.iter().map(|o| o.id).collect(),
+            None => app
+                .stores()
+                .auth
+                .list_orgs()?
+                .iter()
+                .map(|o| o.id)
+                .collect(),
         };
         let mut out = Vec::new();
         for p in app.stores().l10n.list_projects(&orgs)? {
             let prog = app.stores().l10n.progress(p.id)?;
-            out.push(svc::project_json(&p, prog.first().copied().unwrap_or_default()));
+            out.push(svc::project_json(
+                &p,
+                prog.first().copied().unwrap_or_default(),
+            ));
         }
         Ok(out)
     })
@@ -141,7 +170,10 @@ async fn create_project(
     let v = blocking(&s, move |app| {
         let p = app.create_project(w.id, &body.locale, &body.market, &actor)?;
         let prog = app.stores().l10n.progress(p.id)?;
-        Ok(svc::project_json(&p, prog.first().copied().unwrap_or_default()))
+        Ok(svc::project_json(
+            &p,
+            prog.first().copied().unwrap_or_default(),
+        ))
     })
     .await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
@@ -172,7 +204,10 @@ async fn chapter_view(
     let v = blocking(&s, move |app| {
         let view = app.chapter_view(p.id, number)?;
         if view.is_empty() {
-            return Err(AppError::NotFound(format!("chapter {number} of project {}", p.id)));
+            return Err(AppError::NotFound(format!(
+                "chapter {number} of project {}",
+                p.id
+            )));
         }
         Ok(serde_json::json!({
             "project": p.id, "chapter": number, "locale": p.locale, "market": p.market,
@@ -248,7 +283,10 @@ async fn export(
     State(s): State<HubState>,
 ) -> Result<Response, HttpError> {
     let format = ExportFormat::parse(&q.format).ok_or_else(|| {
-        HttpError::invalid(format!("unknown format {:?}: use epub, xliff or tmx", q.format))
+        HttpError::invalid(format!(
+            "unknown format {:?}: use epub, xliff or tmx",
+            q.format
+        ))
     })?;
     let id = p.id;
     let bytes = blocking(&s, move |app| app.export_project(id, format)).await?;
@@ -272,8 +310,13 @@ async fn import(
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, HttpError> {
     let actor = a.actor();
-    let r = blocking(&s, move |app| app.import_xliff(p.id, "upload.xlf", &body, &actor)).await?;
-    Ok(Json(serde_json::json!({"updated": r.updated, "unchanged": r.unchanged, "comments": r.comments})))
+    let r = blocking(&s, move |app| {
+        app.import_xliff(p.id, "upload.xlf", &body, &actor)
+    })
+    .await?;
+    Ok(Json(
+        serde_json::json!({"updated": r.updated, "unchanged": r.unchanged, "comments": r.comments}),
+    ))
 }
 
 async fn glossary(
@@ -339,7 +382,10 @@ async fn cancel_job(
     State(s): State<HubState>,
 ) -> Result<Json<serde_json::Value>, HttpError> {
     let actor = a.actor();
-    let v = blocking(&s, move |app| Ok(svc::job_json(&app.cancel_job(job, &actor)?))).await?;
+    let v = blocking(&s, move |app| {
+        Ok(svc::job_json(&app.cancel_job(job, &actor)?))
+    })
+    .await?;
     Ok(Json(v))
 }
 
@@ -397,7 +443,10 @@ async fn add_comment(
     Json(body): Json<CommentBody>,
 ) -> Result<Response, HttpError> {
     let actor = a.actor();
-    let c = blocking(&s, move |app| app.comment_segment(segment, &body.body, &actor)).await?;
+    let c = blocking(&s, move |app| {
+        app.comment_segment(segment, &body.body, &actor)
+    })
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({"id": c.id, "segment": c.segment, "author": c.author, "body": c.body, "at_ms": c.at_ms})),
@@ -418,7 +467,9 @@ async fn mt_segment(
     State(s): State<HubState>,
     body: Option<Json<MtBody>>,
 ) -> Result<Json<serde_json::Value>, HttpError> {
-    let backend = body.and_then(|b| b.0.backend).or(p.settings.mt_backend.clone());
+    let backend = body
+        .and_then(|b| b.0.backend)
+        .or(p.settings.mt_backend.clone());
     let actor = a.actor();
     let v = blocking(&s, move |app| {
         let backend = backend.ok_or_else(|| {
@@ -458,17 +509,16 @@ fn tm_org(t: &ImportTarget) -> Result<i64, HttpError> {
     match t.0 {
         Some(o) => Ok(o),
         None => {
-            let writable: Vec<i64> = t
-                .1
-                .caller
-                .roles
-                .iter()
-                .filter(|(o, _)| {
-                    t.1.caller
-                        .can(qiantang_auth::policy::Action::ManageL10n { org: *o })
-                })
-                .map(|(o, _)| *o)
-                .collect();
+            let writable: Vec<i64> =
+                t.1.caller
+                    .roles
+                    .iter()
+                    .filter(|(o, _)| {
+                        t.1.caller
+                            .can(qiantang_auth::policy::Action::ManageL10n { org: *o })
+                    })
+                    .map(|(o, _)| *o)
+                    .collect();
             match writable.as_slice() {
                 [one] => Ok(*one),
                 _ => Err(HttpError::invalid("say which organization's TM: ?org=NAME")),
@@ -484,15 +534,14 @@ async fn tm_import(
 ) -> Result<Json<serde_json::Value>, HttpError> {
     let org = tm_org(&target)?;
     let actor = target.1.actor();
-    let (total, added) =
-        blocking(&s, move |app| app.import_tmx(org, "upload.tmx", &body, &actor)).await?;
+    let (total, added) = blocking(&s, move |app| {
+        app.import_tmx(org, "upload.tmx", &body, &actor)
+    })
+    .await?;
     Ok(Json(serde_json::json!({"units": total, "added": added})))
 }
 
-async fn tm_export(
-    target: ImportTarget,
-    State(s): State<HubState>,
-) -> Result<Response, HttpError> {
+async fn tm_export(target: ImportTarget, State(s): State<HubState>) -> Result<Response, HttpError> {
     let org = tm_org(&target)?;
     let bytes = blocking(&s, move |app| app.export_tmx(org)).await?;
     Ok((

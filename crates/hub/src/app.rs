@@ -106,6 +106,8 @@ pub struct App {
     stores: Stores,
     kb: RwLock<Arc<KbView>>,
     pub(crate) l10n_state: crate::l10n::L10nState,
+    /// The piracy check's LSH index, built on first use and dropped when works change.
+    pub(crate) piracy: RwLock<Option<Arc<crate::app_piracy::PiracyIndex>>>,
 }
 
 /// What an import did (or, in a dry run, would do).
@@ -188,6 +190,7 @@ impl App {
             stores,
             kb: RwLock::new(Arc::new(view)),
             l10n_state: Default::default(),
+            piracy: RwLock::new(None),
         }))
     }
 
@@ -299,6 +302,9 @@ impl App {
             ..work
         };
         let id = self.stores.works.create_work(&work, clock::now_ms())?;
+        // Fingerprints right after the import's transaction; a work left
+        // without them (crash, error) is fingerprinted when the index is built.
+        self.fingerprint_chapters(id, &work.chapters);
         tracing::info!(
             work = id,
             chapters = work.chapters.len(),

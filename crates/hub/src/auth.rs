@@ -520,6 +520,38 @@ impl FromRequestParts<HubState> for WritableWork {
     }
 }
 
+/// A work whose licences and rights map the caller may see (any role in its
+/// organization, or admin); the public sees nothing, even of published works.
+pub struct RightsReader(pub Work, pub RequestAuth);
+
+impl FromRequestParts<HubState> for RightsReader {
+    type Rejection = Refusal;
+    async fn from_request_parts(parts: &mut Parts, s: &HubState) -> Result<Self, Self::Rejection> {
+        let (a, work) = load_work(parts, s).await?;
+        match work {
+            Some(w) if a.caller.can(Action::ReadRights { org: w.org }) => Ok(RightsReader(w, a)),
+            None if a.caller.is_admin() => Err(missing(parts)),
+            _ => Err(refuse(parts, &a.caller, "see the licences of this work")),
+        }
+    }
+}
+
+/// A work whose licences the caller may grant and revoke (owner/editor of its
+/// organization, or admin).
+pub struct RightsGranter(pub Work, pub RequestAuth);
+
+impl FromRequestParts<HubState> for RightsGranter {
+    type Rejection = Refusal;
+    async fn from_request_parts(parts: &mut Parts, s: &HubState) -> Result<Self, Self::Rejection> {
+        let (a, work) = load_work(parts, s).await?;
+        match work {
+            Some(w) if a.caller.can(Action::GrantRights { org: w.org }) => Ok(RightsGranter(w, a)),
+            None if a.caller.is_admin() => Err(missing(parts)),
+            _ => Err(refuse(parts, &a.caller, "grant licences of this work")),
+        }
+    }
+}
+
 /// The works a caller may list.
 pub fn scope_of(caller: &Caller) -> WorkScope {
     if caller.is_admin() {
@@ -543,8 +575,12 @@ pub enum Policy {
     Authenticated,
     /// A work the caller may read (published or own organization).
     WorkRead,
-    /// A work the caller may change (owner/editor of its organization).
+    /// A work the caller may change (owner/editor of its organization); also
+    /// granting and revoking its licences ([`RightsGranter`]).
     WorkWrite,
+    /// Any member of the work's owning organization, published or not
+    /// (licences and the rights map, [`RightsReader`]).
+    WorkMember,
     /// Owner/editor of the target organization (imports).
     OrgWrite,
     /// Propose KB edits: owner, editor or reviewer of any organization, or admin ([`KbEditor`]);

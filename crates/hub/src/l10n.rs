@@ -130,7 +130,10 @@ impl App {
         let mut map: BTreeMap<String, Arc<dyn MtBackend>> = BTreeMap::new();
         let cache: Arc<dyn MtCache> = Arc::new(StoreCache(self.stores().l10n.clone()));
         let opencc: Box<dyn MtBackend> = Box::new(qiantang_mt::OpenCcBackend::new());
-        map.insert("opencc".into(), Arc::new(qiantang_mt::CachedBackend::new(opencc, cache.clone())));
+        map.insert(
+            "opencc".into(),
+            Arc::new(qiantang_mt::CachedBackend::new(opencc, cache.clone())),
+        );
         for (name, cfg) in configs {
             let b = qiantang_mt::build_backend(cfg)
                 .map_err(|e| AppError::Invalid(format!("MT backend {name}: {e}")))?;
@@ -139,7 +142,11 @@ impl App {
                 Arc::new(qiantang_mt::CachedBackend::new(b, cache.clone())),
             );
         }
-        *self.l10n().backends.write().unwrap_or_else(|p| p.into_inner()) = map;
+        *self
+            .l10n()
+            .backends
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = map;
         Ok(())
     }
 
@@ -252,11 +259,12 @@ impl App {
 
     /// The market record of a project.
     pub fn project_market(&self, p: &Project) -> Result<Market, AppError> {
-        self.kb()
-            .markets
-            .get(&p.market)
-            .cloned()
-            .ok_or_else(|| AppError::Invalid(format!("market {} is no longer in the knowledge base", p.market)))
+        self.kb().markets.get(&p.market).cloned().ok_or_else(|| {
+            AppError::Invalid(format!(
+                "market {} is no longer in the knowledge base",
+                p.market
+            ))
+        })
     }
 
     // ------------------------------------------------------------------
@@ -298,18 +306,23 @@ impl App {
                 )))
             }
             _ if !perms.translate => {
-                return Err(AppError::Forbidden("translating needs the translator role".into()))
+                return Err(AppError::Forbidden(
+                    "translating needs the translator role".into(),
+                ))
             }
             _ => {}
         }
         let target = target.map(|t| t.trim_end_matches(['\r', '\n']).to_string());
         if let Some(t) = &target {
             if t.chars().count() > 20_000 {
-                return Err(AppError::Invalid("a target longer than 20,000 characters".into()));
+                return Err(AppError::Invalid(
+                    "a target longer than 20,000 characters".into(),
+                ));
             }
         }
         let new_target = target.clone().or_else(|| cur.target.clone());
-        if state > SegmentState::Draft && new_target.as_deref().is_none_or(|t| t.trim().is_empty()) {
+        if state > SegmentState::Draft && new_target.as_deref().is_none_or(|t| t.trim().is_empty())
+        {
             return Err(AppError::Invalid(format!(
                 "a segment with an empty target cannot be {}",
                 state.as_str()
@@ -376,10 +389,17 @@ impl App {
     }
 
     /// Adds a comment to a segment.
-    pub fn comment_segment(&self, id: SegmentId, body: &str, actor: &Actor) -> Result<Comment, AppError> {
+    pub fn comment_segment(
+        &self,
+        id: SegmentId,
+        body: &str,
+        actor: &Actor,
+    ) -> Result<Comment, AppError> {
         let body = body.trim();
         if body.is_empty() || body.chars().count() > 4000 {
-            return Err(AppError::Invalid("a comment needs 1–4000 characters".into()));
+            return Err(AppError::Invalid(
+                "a comment needs 1–4000 characters".into(),
+            ));
         }
         Ok(self
             .stores()
@@ -410,7 +430,13 @@ impl App {
         &self,
         org: OrgId,
     ) -> Result<Arc<RwLock<qiantang_l10n::tm::TmIndex>>, AppError> {
-        if let Some(i) = self.l10n().tm.lock().unwrap_or_else(|p| p.into_inner()).get(&org) {
+        if let Some(i) = self
+            .l10n()
+            .tm
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&org)
+        {
             return Ok(i.clone());
         }
         let units = self.stores().l10n.units(org)?;
@@ -434,7 +460,14 @@ impl App {
         let idx = self.tm_index(p.org)?;
         let idx = idx.read().unwrap_or_else(|e| e.into_inner());
         Ok(idx
-            .lookup(source, context, SOURCE_LANG, &p.locale, p.settings.tm_threshold, limit)
+            .lookup(
+                source,
+                context,
+                SOURCE_LANG,
+                &p.locale,
+                p.settings.tm_threshold,
+                limit,
+            )
             .into_iter()
             .filter_map(|m| {
                 idx.unit(m.index).map(|u| TmMatchView {
@@ -455,12 +488,18 @@ impl App {
         bytes: &[u8],
         actor: &Actor,
     ) -> Result<(usize, usize), AppError> {
-        let doc = qiantang_l10n::tmx::read_tmx(bytes)
-            .map_err(|e| AppError::Invalid(format!("{name}: {e}")))?;
         let at = clock::now_ms();
-        let units: Vec<TranslationUnit> = doc
-            .units(org, &format!("tmx:{name}"), &actor.name, at)
-            .map_err(|e| AppError::Invalid(format!("{name}: {e}")))?;
+        let units: Vec<TranslationUnit> = if name.to_ascii_lowercase().ends_with(".tsv") {
+            // Tatoeba's export: English TAB Chinese TAB attribution.
+            let text = std::str::from_utf8(bytes)
+                .map_err(|_| AppError::Invalid(format!("{name}: not UTF-8 text")))?;
+            qiantang_l10n::tatoeba::read_tatoeba(text, org, at)
+                .map_err(|e| AppError::Invalid(format!("{name}: {e}")))?
+        } else {
+            qiantang_l10n::tmx::read_tmx(bytes)
+                .map_err(|e| AppError::Invalid(format!("{name}: {e}")))?
+                .to_units(org, &format!("tmx:{name}"), &actor.name, at)
+        };
         let total = units.len();
         let added = self.add_tm_units(org, units)?;
         self.audit(
@@ -477,8 +516,14 @@ impl App {
     pub fn export_tmx(&self, org: OrgId) -> Result<Vec<u8>, AppError> {
         let units = self.stores().l10n.units(org)?;
         let mut out = Vec::new();
-        qiantang_l10n::tmx::write_tmx(&units, SOURCE_LANG, &mut out)
-            .map_err(|e| AppError::Invalid(format!("TMX export: {e}")))?;
+        qiantang_l10n::tmx::write_tmx(
+            &qiantang_l10n::tmx::TmxDocument::from_units(
+                qiantang_l10n::tmx::TmxHeader::qiantang(SOURCE_LANG),
+                &units,
+            ),
+            &mut out,
+        )
+        .map_err(|e| AppError::Invalid(format!("TMX export: {e}")))?;
         Ok(out)
     }
 
@@ -500,7 +545,10 @@ impl App {
         let market = self.project_market(p)?;
         let glossary = self.glossary_for(p)?;
         let mut adapter = adapter_for(&kb, &market, &glossary, p.settings.gloss_style);
-        Ok(segments.iter().map(|s| adapter.next_segment(&s.source)).collect())
+        Ok(segments
+            .iter()
+            .map(|s| adapter.next_segment(&s.source))
+            .collect())
     }
 
     fn segment_findings(
@@ -511,7 +559,11 @@ impl App {
         let all = self.stores().l10n.segments(p.id, None)?;
         let hints = self.project_hints(p, &all)?;
         let i = all.iter().position(|x| x.id == s.id).unwrap_or(0);
-        Ok(qa_segment(p, s, hints.get(i).map(Vec::as_slice).unwrap_or(&[])))
+        Ok(qa_segment(
+            p,
+            s,
+            hints.get(i).map(Vec::as_slice).unwrap_or(&[]),
+        ))
     }
 
     /// QA over the whole project: every segment's checks plus the
@@ -559,7 +611,9 @@ impl App {
         let mut prev: Option<&Segment> = None;
         for (s, h) in all.iter().zip(hints) {
             if s.chapter == chapter {
-                let ctx = prev.filter(|x| x.chapter == s.chapter).map(|x| x.source.as_str());
+                let ctx = prev
+                    .filter(|x| x.chapter == s.chapter)
+                    .map(|x| x.source.as_str());
                 let matches = self.tm_matches(&p, &s.source, ctx, 3)?;
                 out.push(SegmentView {
                     findings: qa_segment(&p, s, &h),
@@ -608,7 +662,13 @@ impl App {
             &format!("project:{project}"),
             serde_json::json!({"job": job.id}),
         );
-        if let Some(tx) = self.l10n().queue.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        if let Some(tx) = self
+            .l10n()
+            .queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
             let _ = tx.send(job.id);
         }
         Ok(job)
@@ -721,10 +781,18 @@ impl App {
         let mut translated: HashMap<usize, String> = all
             .iter()
             .enumerate()
-            .filter_map(|(i, s)| s.target.clone().filter(|_| s.state >= SegmentState::Translated).map(|t| (i, t)))
+            .filter_map(|(i, s)| {
+                s.target
+                    .clone()
+                    .filter(|_| s.state >= SegmentState::Translated)
+                    .map(|t| (i, t))
+            })
             .collect();
         let mut usage = MtUsage {
-            backend: backend.as_ref().map(|b| b.name().to_string()).unwrap_or_default(),
+            backend: backend
+                .as_ref()
+                .map(|b| b.name().to_string())
+                .unwrap_or_default(),
             ..MtUsage::default()
         };
         for batch in todo.chunks(MT_BATCH) {
@@ -818,7 +886,10 @@ impl App {
             self.stores().l10n.add_mt_usage(p.id, &usage)?;
         }
         let err = (report.failed > 0).then(|| {
-            format!("{} segments could not be machine-translated and stay new", report.failed)
+            format!(
+                "{} segments could not be machine-translated and stay new",
+                report.failed
+            )
         });
         j = self.stores().l10n.update_job(
             job.id,
@@ -829,7 +900,13 @@ impl App {
             clock::now_ms(),
         )?;
         progress(&j);
-        tracing::info!(job = job.id, from_tm = report.from_tm, from_mt = report.from_mt, failed = report.failed, "pre-translation done");
+        tracing::info!(
+            job = job.id,
+            from_tm = report.from_tm,
+            from_mt = report.from_mt,
+            failed = report.failed,
+            "pre-translation done"
+        );
         Ok(j)
     }
 
@@ -927,7 +1004,9 @@ pub fn check_locale(tag: &str) -> Result<String, AppError> {
             return Err(bad());
         }
         let p = match (i, part.len()) {
-            (0, 2..=3) if part.chars().all(|c| c.is_ascii_alphabetic()) => part.to_ascii_lowercase(),
+            (0, 2..=3) if part.chars().all(|c| c.is_ascii_alphabetic()) => {
+                part.to_ascii_lowercase()
+            }
             (0, _) => return Err(bad()),
             (_, 4) if part.chars().all(|c| c.is_ascii_alphabetic()) => {
                 let mut c = part.to_ascii_lowercase();
@@ -1107,10 +1186,14 @@ impl App {
         let source = input.source.trim().to_string();
         let target = input.target.trim().to_string();
         if source.is_empty() || target.is_empty() {
-            return Err(AppError::Invalid("a glossary entry needs a source and a target".into()));
+            return Err(AppError::Invalid(
+                "a glossary entry needs a source and a target".into(),
+            ));
         }
         if source.chars().count() > 100 || target.chars().count() > 200 {
-            return Err(AppError::Invalid("glossary terms are at most 100 (source) and 200 (target) characters".into()));
+            return Err(AppError::Invalid(
+                "glossary terms are at most 100 (source) and 200 (target) characters".into(),
+            ));
         }
         let kind = GlossaryKind::parse(&input.kind).ok_or_else(|| {
             AppError::Invalid(format!(
@@ -1158,7 +1241,12 @@ impl App {
     }
 
     /// Deletes a glossary entry of the project's work and locale.
-    pub fn delete_glossary_entry(&self, p: &Project, id: i64, actor: &Actor) -> Result<(), AppError> {
+    pub fn delete_glossary_entry(
+        &self,
+        p: &Project,
+        id: i64,
+        actor: &Actor,
+    ) -> Result<(), AppError> {
         if !self.glossary_for(p)?.iter().any(|e| e.id == id) {
             return Err(AppError::NotFound(format!("glossary entry {id}")));
         }
@@ -1197,7 +1285,12 @@ impl App {
         let translated: HashMap<usize, String> = all
             .iter()
             .enumerate()
-            .filter_map(|(k, x)| x.target.clone().filter(|_| x.state >= SegmentState::Translated).map(|t| (k, t)))
+            .filter_map(|(k, x)| {
+                x.target
+                    .clone()
+                    .filter(|_| x.state >= SegmentState::Translated)
+                    .map(|t| (k, t))
+            })
             .collect();
         let mut req = self.mt_request(&p, &all, &hints, &[i], &translated);
         let approved = self
@@ -1412,12 +1505,14 @@ impl App {
                     })
                     .filter(|f| !f.units.is_empty())
                     .collect();
-                Ok(qiantang_l10n::xliff::write_xliff(&qiantang_l10n::xliff::XliffDoc {
-                    src_lang: SOURCE_LANG.into(),
-                    trg_lang: p.locale.clone(),
-                    files,
-                })
-                .map_err(|e| AppError::Invalid(e.to_string()))?)
+                Ok(
+                    qiantang_l10n::xliff::write_xliff(&qiantang_l10n::xliff::XliffDoc {
+                        src_lang: SOURCE_LANG.into(),
+                        trg_lang: p.locale.clone(),
+                        files,
+                    })
+                    .map_err(|e| AppError::Invalid(e.to_string()))?,
+                )
             }
             ExportFormat::Tmx => {
                 let mut prev: Option<&Segment> = None;
@@ -1431,7 +1526,9 @@ impl App {
                             target_lang: p.locale.clone(),
                             source: s.source.clone(),
                             target: t.clone(),
-                            context: prev.filter(|x| x.chapter == s.chapter).map(|x| x.source.clone()),
+                            context: prev
+                                .filter(|x| x.chapter == s.chapter)
+                                .map(|x| x.source.clone()),
                             approved: s.state >= SegmentState::Reviewed,
                             origin: format!("project:{}", p.id),
                             created_by: s.updated_by.clone().unwrap_or_default(),
@@ -1441,8 +1538,14 @@ impl App {
                     prev = Some(s);
                 }
                 let mut out = Vec::new();
-                qiantang_l10n::tmx::write_tmx(&units, SOURCE_LANG, &mut out)
-                    .map_err(|e| AppError::Invalid(format!("TMX export: {e}")))?;
+                qiantang_l10n::tmx::write_tmx(
+                    &qiantang_l10n::tmx::TmxDocument::from_units(
+                        qiantang_l10n::tmx::TmxHeader::qiantang(SOURCE_LANG),
+                        &units,
+                    ),
+                    &mut out,
+                )
+                .map_err(|e| AppError::Invalid(format!("TMX export: {e}")))?;
                 Ok(out)
             }
             ExportFormat::Epub => self.export_epub(&p, &segs, &chapters),
@@ -1461,7 +1564,11 @@ impl App {
             .get_work(p.work)?
             .ok_or_else(|| AppError::NotFound(format!("work {}", p.work)))?;
         let hints = self.project_hints(p, segs)?;
-        let sep = if joins_without_space(&p.locale) { "" } else { " " };
+        let sep = if joins_without_space(&p.locale) {
+            ""
+        } else {
+            " "
+        };
         let mut out_chapters = Vec::new();
         for ch in chapters {
             let (_, body) = self
@@ -1474,7 +1581,11 @@ impl App {
             let mut footnotes = Vec::new();
             let mut cur = String::new();
             let mut last_end = 0usize;
-            for (i, s) in segs.iter().enumerate().filter(|(_, s)| s.chapter == ch.number) {
+            for (i, s) in segs
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.chapter == ch.number)
+            {
                 let start = (s.offset as usize).min(body.len());
                 let gap: String = body[last_end.min(start)..start].iter().collect();
                 if gap.contains('\n') && !cur.is_empty() {
@@ -1589,7 +1700,8 @@ impl App {
             if state > SegmentState::Translated && !perms.review {
                 state = SegmentState::Translated;
             }
-            if u.target.as_deref().is_none_or(|t| t.trim().is_empty()) && state > SegmentState::New {
+            if u.target.as_deref().is_none_or(|t| t.trim().is_empty()) && state > SegmentState::New
+            {
                 state = SegmentState::New;
             }
             let changed = u.target != s.target || state != s.state;
@@ -1633,7 +1745,9 @@ impl App {
         report.updated = updates.len();
         self.stores().l10n.update_segments(&updates)?;
         for (sid, body) in notes {
-            self.stores().l10n.add_comment(sid, &actor.name, &body, at)?;
+            self.stores()
+                .l10n
+                .add_comment(sid, &actor.name, &body, at)?;
             report.comments += 1;
         }
         self.audit(

@@ -10,6 +10,8 @@ pub mod api;
 pub mod api_l10n;
 pub mod app;
 pub mod app_auth;
+pub mod app_piracy;
+pub mod app_rights;
 pub mod auth;
 pub mod clock;
 pub mod dto;

@@ -20,12 +20,23 @@ use crate::i18n::{tr, tr_args, Locale};
 use crate::{blocking, HttpError, HubState};
 use qiantang_kb::{Concept, LabelKind, Status, CATEGORIES, EN, PINYIN, ZH_HANS, ZH_HANT};
 
+mod rights;
+
 /// Page routes: (method, path template, access rule), checked by the route tests.
 pub const PAGE_ROUTES: &[(&str, &str, Policy)] = &[
     ("GET", "/", Policy::Public),
     ("GET", "/works/{id}", Policy::WorkRead),
     ("POST", "/works/{id}/tag", Policy::WorkWrite),
     ("GET", "/works/{id}/chapters/{number}", Policy::WorkRead),
+    ("GET", "/works/{id}/rights", Policy::WorkMember),
+    ("POST", "/works/{id}/rights", Policy::WorkWrite),
+    (
+        "POST",
+        "/works/{id}/licences/{licence}/revoke",
+        Policy::WorkWrite,
+    ),
+    ("GET", "/piracy", Policy::Authenticated),
+    ("POST", "/piracy", Policy::Authenticated),
     ("GET", "/import", Policy::Authenticated),
     ("POST", "/import", Policy::OrgWrite),
     ("GET", "/kb", Policy::Public),
@@ -70,6 +81,18 @@ pub fn routes() -> Router<HubState> {
         .route("/works/{id}", get(work_page))
         .route("/works/{id}/tag", post(retag))
         .route("/works/{id}/chapters/{number}", get(reader))
+        .route(
+            "/works/{id}/rights",
+            get(rights::rights_page).post(rights::rights_submit),
+        )
+        .route(
+            "/works/{id}/licences/{licence}/revoke",
+            post(rights::revoke_submit),
+        )
+        .route(
+            "/piracy",
+            get(rights::piracy_page).post(rights::piracy_submit),
+        )
         .route("/import", get(import_form).post(import_submit))
         .route("/kb", get(kb_page))
         .route("/kb/concepts/{id}", get(concept_page))
@@ -251,6 +274,7 @@ pub(crate) fn layout_with(c: &Ctx, title: &str, head: Markup, body: Markup) -> R
                             a href="/kb" { (tr(c.loc, "nav-kb")) }
                             a href="/import" { (tr(c.loc, "nav-import")) }
                             @if user.is_some() { a href="/l10n" { (tr(c.loc, "nav-l10n")) } }
+                            @if c.auth.caller.is_authenticated() { a href="/piracy" { (tr(c.loc, "nav-piracy")) } }
                             a href="/api/v1/openapi.json" { (tr(c.loc, "nav-api")) }
                             a.lang href={ "/lang/" (other.tag()) } hreflang=(other.tag()) { (tr(c.loc, "lang-switch")) }
                             @if let Some(u) = &user {
@@ -380,6 +404,9 @@ async fn work_page(
     let can_write = auth
         .caller
         .can(qiantang_auth::policy::Action::WriteWork { org: work.org });
+    let can_see_rights = auth
+        .caller
+        .can(qiantang_auth::policy::Action::ReadRights { org: work.org });
     let c = ctx(&headers, &q, auth);
     let id = work.id;
     let (chapters, profile) = page_try!(
@@ -399,6 +426,9 @@ async fn work_page(
                 ("chars", FluentValue::from(work.char_count)),
                 ("encoding", FluentValue::from(work.source_encoding.clone())),
             ]))
+        }
+        @if can_see_rights {
+            p { a href={ "/works/" (work.id) "/rights" } { (tr(c.loc, "work-rights")) } }
         }
         section #profile {
             h2 { (tr(c.loc, "work-profile")) }

@@ -131,7 +131,7 @@ pub enum GlossStyle {
 }
 
 /// Per-project settings.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectSettings {
     /// How glosses are written.
@@ -148,6 +148,17 @@ pub struct ProjectSettings {
 
 fn default_threshold() -> u8 {
     75
+}
+
+impl Default for ProjectSettings {
+    /// Inline glosses, no MT backend, TM threshold 75.
+    fn default() -> Self {
+        Self {
+            gloss_style: GlossStyle::default(),
+            mt_backend: None,
+            tm_threshold: default_threshold(),
+        }
+    }
 }
 
 /// A new project and its segments, created in one transaction.
@@ -551,4 +562,25 @@ pub struct MtUsage {
     pub characters: u64,
     /// Segments answered from the cache (no call).
     pub cached_segments: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    /// Regression: a derived `Default` made the TM threshold 0, so
+    /// pre-translation took 10 % matches.
+    #[test]
+    fn default_settings_use_the_industry_threshold() {
+        assert_eq!(ProjectSettings::default().tm_threshold, 75);
+        let parsed: ProjectSettings = serde_json::from_str("{}").unwrap();
+        assert_eq!(parsed, ProjectSettings::default());
+    }
+
+    #[test]
+    fn segment_keys_round_trip() {
+        assert_eq!(parse_segment_key(&segment_key(12, 0)), Some((12, 0)));
+        assert_eq!(parse_segment_key("x1s2"), None);
+    }
 }

@@ -11,6 +11,8 @@
 //!   JSON, at most 65,535 bytes);
 //! * [`proof`]: C2SP tlog-proof files and their offline verification against a
 //!   log key and an m-of-n witness policy;
+//! * [`tiles`]: C2SP tlog-tiles paths, hash tiles, entry bundles and a
+//!   reader recomputing roots and proofs from tiles;
 //! * [`witness`]: the C2SP tlog-witness `add-checkpoint` logic (no HTTP);
 //! * [`log`]: the durable, file-backed, batch-integrating log with crash
 //!   recovery and tamper detection at open.
@@ -26,6 +28,7 @@ pub mod log;
 pub mod merkle;
 pub mod note;
 pub mod proof;
+pub mod tiles;
 pub mod witness;
 
 pub use checkpoint::{Checkpoint, CheckpointError};

@@ -714,6 +714,37 @@ impl Log {
     }
 }
 
+impl Log {
+    /// The body of a C2SP tlog-tiles resource for the current checkpoint:
+    /// a hash tile or an entry bundle that exists for the tree size
+    /// ([`crate::tiles::TileId::exists_in`]), else `None`.
+    ///
+    /// # Errors
+    /// [`LogError::Io`] reading entries, [`LogError::Proof`].
+    pub fn tile(&self, tile: &crate::tiles::TileId) -> Result<Option<Vec<u8>>, LogError> {
+        use crate::tiles::{TileKind, TILE_WIDTH};
+        if !tile.exists_in(self.size()) {
+            return Ok(None);
+        }
+        match tile.kind {
+            TileKind::Hashes(_) => Ok(Some(
+                crate::tiles::hash_tile_body(&self.tree, *tile).map_err(ProofGenError::Read)?,
+            )),
+            TileKind::Entries => {
+                let start = tile.index * TILE_WIDTH;
+                let mut body = Vec::new();
+                for i in start..start + u64::from(tile.width) {
+                    let e = self.entry(i)?;
+                    // Entries are at most 65,535 bytes (checked by `append`).
+                    body.extend_from_slice(&(e.len() as u16).to_be_bytes());
+                    body.extend_from_slice(&e);
+                }
+                Ok(Some(body))
+            }
+        }
+    }
+}
+
 fn check_origin(origin: &str, signer: &SignerKey) -> Result<(), LogError> {
     if origin != signer.name() {
         return Err(LogError::OriginNotKeyName {

@@ -13,6 +13,8 @@ mod merkle;
 mod note;
 #[path = "ledger/proof.rs"]
 mod proof;
+#[path = "ledger/tiles.rs"]
+mod tiles;
 
 /// A small deterministic PRNG (xorshift64*) for property tests.
 pub struct Rng(u64);

@@ -2,7 +2,8 @@
 //!
 //! Implements the domain store traits ([`qiantang_kb::KbStore`],
 //! [`qiantang_works::WorkStore`], [`qiantang_auth::AuthStore`],
-//! [`qiantang_l10n::L10nStore`]) on two
+//! [`qiantang_l10n::L10nStore`], [`qiantang_rights::RightsStore`],
+//! [`qiantang_works::FingerprintStore`]) on two
 //! backends: the embedded default, SQLite in WAL mode ([`SqliteStore`]), and
 //! PostgreSQL ([`PostgresStore`]). Both keep chapter text in a
 //! content-addressed blob folder ([`BlobDir`]) in the data directory; domain
@@ -16,10 +17,13 @@ mod l10n_common;
 mod migrations;
 mod pg_l10n;
 mod pg_migrations;
+mod pg_rights;
 pub mod postgres;
+mod rights_rows;
 pub mod sqlite;
 mod sqlite_auth;
 mod sqlite_l10n;
+mod sqlite_rights;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -27,7 +31,8 @@ use std::sync::Arc;
 use qiantang_auth::AuthStore;
 use qiantang_kb::{KbStore, StoreError};
 use qiantang_l10n::L10nStore;
-use qiantang_works::WorkStore;
+use qiantang_rights::RightsStore;
+use qiantang_works::{FingerprintStore, WorkStore};
 
 /// The schema version a fresh database reaches after all migrations (the
 /// SQLite and PostgreSQL migration lists always have the same length).
@@ -53,6 +58,10 @@ pub struct Stores {
     pub auth: Arc<dyn AuthStore>,
     /// Localization projects, segments, TM, glossaries, jobs.
     pub l10n: Arc<dyn L10nStore>,
+    /// Licences (rights grants).
+    pub rights: Arc<dyn RightsStore>,
+    /// Chapter fingerprints for the piracy check.
+    pub fingerprints: Arc<dyn FingerprintStore>,
 }
 
 /// Opens the embedded default store in `data_dir` (created if missing).
@@ -62,7 +71,9 @@ pub fn open_embedded(data_dir: &Path) -> Result<Stores, StoreError> {
         kb: s.clone(),
         works: s.clone(),
         auth: s.clone(),
-        l10n: s,
+        l10n: s.clone(),
+        rights: s.clone(),
+        fingerprints: s,
     })
 }
 
@@ -102,7 +113,9 @@ pub fn open(data_dir: &Path, database_url: Option<&str>) -> Result<Stores, Store
                 kb: s.clone(),
                 works: s.clone(),
                 auth: s.clone(),
-                l10n: s,
+                l10n: s.clone(),
+                rights: s.clone(),
+                fingerprints: s,
             })
         }
         _ => Err(StoreError::Invalid(format!(

@@ -135,7 +135,38 @@ CREATE TABLE concept_proposals (
 );
 CREATE INDEX concept_proposals_status ON concept_proposals(status, id);
 "#,
-    // 3: localization (issue 4): projects, segments with history and
+    // 3: licences (rights grants) and chapter fingerprints for the piracy check.
+    r#"
+CREATE TABLE grants (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    work INTEGER NOT NULL REFERENCES works(id) ON DELETE CASCADE,
+    org INTEGER NOT NULL,
+    licensee TEXT NOT NULL,
+    territories TEXT NOT NULL,
+    languages TEXT NOT NULL,
+    media TEXT NOT NULL,
+    exclusive INTEGER NOT NULL,
+    start_day TEXT NOT NULL,
+    end_day TEXT,
+    status TEXT NOT NULL,
+    notes TEXT NOT NULL DEFAULT '',
+    flagged INTEGER NOT NULL DEFAULT 0,
+    conflicts TEXT NOT NULL DEFAULT '[]',
+    created_by TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    revoked_ms INTEGER,
+    deposit_index INTEGER
+);
+CREATE INDEX grants_work ON grants(work, id);
+CREATE TABLE chapter_fingerprints (
+    work INTEGER NOT NULL REFERENCES works(id) ON DELETE CASCADE,
+    chapter INTEGER NOT NULL,
+    signature BLOB NOT NULL,
+    created_ms INTEGER NOT NULL,
+    PRIMARY KEY (work, chapter)
+);
+"#,
+    // 4: localization (issue 4): projects, segments with history and
     // comments, translation memory, per-work glossaries, jobs, MT cache and
     // accounting.
     r#"

@@ -159,7 +159,38 @@ CREATE TABLE concept_proposals (
 );
 CREATE INDEX concept_proposals_status ON concept_proposals(status, id);
 "#,
-    // 3: localization (issue 4): projects, segments with history and
+    // 3: licences (rights grants) and chapter fingerprints for the piracy check.
+    r#"
+CREATE TABLE grants (
+    id BIGSERIAL PRIMARY KEY,
+    work BIGINT NOT NULL REFERENCES works(id) ON DELETE CASCADE,
+    org BIGINT NOT NULL,
+    licensee TEXT NOT NULL,
+    territories TEXT NOT NULL,
+    languages TEXT NOT NULL,
+    media TEXT NOT NULL,
+    exclusive BOOLEAN NOT NULL,
+    start_day TEXT COLLATE "C" NOT NULL,
+    end_day TEXT COLLATE "C",
+    status TEXT NOT NULL,
+    notes TEXT NOT NULL DEFAULT '',
+    flagged BOOLEAN NOT NULL DEFAULT FALSE,
+    conflicts TEXT NOT NULL DEFAULT '[]',
+    created_by TEXT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    revoked_ms BIGINT,
+    deposit_index BIGINT
+);
+CREATE INDEX grants_work ON grants(work, id);
+CREATE TABLE chapter_fingerprints (
+    work BIGINT NOT NULL REFERENCES works(id) ON DELETE CASCADE,
+    chapter BIGINT NOT NULL,
+    signature BYTEA NOT NULL,
+    created_ms BIGINT NOT NULL,
+    PRIMARY KEY (work, chapter)
+);
+"#,
+    // 4: localization (issue 4): projects, segments with history and
     // comments, translation memory, per-work glossaries, jobs, MT cache and
     // accounting.
     r#"

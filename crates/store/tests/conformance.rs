@@ -15,11 +15,17 @@ use qiantang_kb::{
 };
 use qiantang_l10n::model::*;
 use qiantang_l10n::L10nStore;
+use qiantang_rights::{
+    Day, GrantOutcome, GrantStatus, Language, Medium, NewGrant, OnConflict, Region, RightsStore,
+};
 use qiantang_works::model::{NewChapter, NewWork, StoredOccurrence, WorkScope};
-use qiantang_works::WorkStore;
+use qiantang_works::{ChapterFingerprint, FingerprintStore, WorkStore};
 
-trait Backend: KbStore + WorkStore + AuthStore + L10nStore {}
-impl<T: KbStore + WorkStore + AuthStore + L10nStore> Backend for T {}
+trait Backend: KbStore + WorkStore + AuthStore + L10nStore + RightsStore + FingerprintStore {}
+impl<T: KbStore + WorkStore + AuthStore + L10nStore + RightsStore + FingerprintStore> Backend
+    for T
+{
+}
 
 /// One backend under test, over its own data dir (blobs) and database.
 struct Fixture {
@@ -1559,6 +1565,245 @@ fn l10n_tm_glossary_jobs_cache_usage() {
                 got[0].cached_segments
             ),
             (4, 200, 2),
+            "{name}"
+        );
+    }
+}
+
+fn grant(
+    work: i64,
+    org: i64,
+    who: &str,
+    territories: &[&str],
+    exclusive: bool,
+    from: &str,
+    to: Option<&str>,
+) -> NewGrant {
+    NewGrant {
+        work_id: work,
+        org,
+        licensee: who.into(),
+        territories: territories
+            .iter()
+            .map(|t| Region::parse(t).unwrap())
+            .collect(),
+        languages: vec![Language::parse("en").unwrap()],
+        media: vec![Medium::Text, Medium::Audio],
+        exclusive,
+        start: Day::parse(from).unwrap(),
+        end: to.map(|d| Day::parse(d).unwrap()),
+        status: GrantStatus::Granted,
+        notes: "合同 2027-01".into(),
+        created_by: "user:1:a@x".into(),
+    }
+    .normalize()
+    .unwrap()
+}
+
+fn created(o: GrantOutcome) -> qiantang_rights::Grant {
+    match o {
+        GrantOutcome::Created(g) => *g,
+        GrantOutcome::Refused(c) => panic!("refused: {c:?}"),
+    }
+}
+
+#[test]
+fn grants_refuse_or_flag_conflicts_and_revoke() {
+    for s in backends() {
+        let name = s.name;
+        let org = s.create_org("org", 1).unwrap().id;
+        let other = s.create_org("other", 1).unwrap().id;
+        let w = s.create_work(&work(org, "授权", 1), 2).unwrap();
+        let a = created(
+            s.create_grant(
+                &grant(
+                    w,
+                    org,
+                    "Tor",
+                    &["US", "CA"],
+                    true,
+                    "2027-01-01",
+                    Some("2029-12-31"),
+                ),
+                OnConflict::Refuse,
+                10,
+            )
+            .unwrap(),
+        );
+        assert!(!a.flagged && a.conflicts.is_empty(), "{name}");
+        // A non-exclusive grant in an adjacent term is fine.
+        created(
+            s.create_grant(
+                &grant(w, org, "Audible", &["US"], false, "2030-01-01", None),
+                OnConflict::Refuse,
+                11,
+            )
+            .unwrap(),
+        );
+        // Worldwide overlaps the exclusive US/CA grant: refused, nothing written.
+        let ww = grant(w, org, "Webnovel", &["WW"], false, "2029-06-01", None);
+        match s.create_grant(&ww, OnConflict::Refuse, 12).unwrap() {
+            GrantOutcome::Refused(c) => {
+                assert_eq!(c.len(), 1, "{name}");
+                assert_eq!(c[0].grant, a.id);
+                assert_eq!(
+                    c[0].cells.describe(),
+                    "CA, US × en × text, audio, 2029-06-01 – 2029-12-31"
+                );
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+        assert_eq!(s.list_grants(w).unwrap().len(), 2, "{name}");
+        // Flagging records it with its conflicts.
+        let f = created(s.create_grant(&ww, OnConflict::Flag, 13).unwrap());
+        assert!(f.flagged, "{name}");
+        let stored = s.get_grant(f.id).unwrap().unwrap();
+        assert_eq!(stored, f, "{name}: stored grant differs");
+        assert_eq!(stored.conflicts[0].grant, a.id);
+        // Revoking the exclusive grant frees the cell.
+        let r = s.revoke_grant(a.id, 20).unwrap().unwrap();
+        assert_eq!(
+            (r.status, r.revoked_ms),
+            (GrantStatus::Revoked, Some(20)),
+            "{name}"
+        );
+        let again = s.revoke_grant(a.id, 30).unwrap().unwrap();
+        assert_eq!(
+            again.revoked_ms,
+            Some(20),
+            "{name}: revoking twice changes nothing"
+        );
+        assert!(s.revoke_grant(9999, 1).unwrap().is_none());
+        created(
+            s.create_grant(
+                &grant(w, org, "Tor", &["CA"], false, "2028-01-01", None),
+                OnConflict::Refuse,
+                21,
+            )
+            .unwrap(),
+        );
+        // Deposit index hook.
+        assert!(s.set_grant_deposit(f.id, 42).unwrap());
+        assert_eq!(s.get_grant(f.id).unwrap().unwrap().deposit_index, Some(42));
+        assert!(!s.set_grant_deposit(9999, 1).unwrap());
+        // Only the owning organization licenses a work; unknown works are not found.
+        assert!(matches!(
+            s.create_grant(
+                &grant(w, other, "X", &["FR"], false, "2027-01-01", None),
+                OnConflict::Refuse,
+                22
+            ),
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(matches!(
+            s.create_grant(
+                &grant(w + 100, org, "X", &["FR"], false, "2027-01-01", None),
+                OnConflict::Refuse,
+                22
+            ),
+            Err(StoreError::NotFound(_))
+        ));
+        let list = s.list_grants(w).unwrap();
+        assert_eq!(
+            list.iter().map(|g| g.id).collect::<Vec<_>>().len(),
+            4,
+            "{name}"
+        );
+        assert!(list.windows(2).all(|p| p[0].id < p[1].id));
+        // Grants go with their work.
+        assert!(s.delete_work(w).unwrap());
+        assert!(s.list_grants(w).unwrap().is_empty(), "{name}");
+        assert!(s.get_grant(f.id).unwrap().is_none(), "{name}");
+    }
+}
+
+#[test]
+fn concurrent_exclusive_grants_never_both_succeed() {
+    for s in backends() {
+        let name = s.name;
+        let org = s.create_org("org", 1).unwrap().id;
+        for round in 0..3 {
+            let w = s
+                .create_work(&work(org, &format!("并发{round}"), 1), 2)
+                .unwrap();
+            // Two store handles (as two processes would have), two threads each.
+            let (second, _) = s.reopen();
+            let barrier = std::sync::Barrier::new(4);
+            let outcomes: Vec<GrantOutcome> = std::thread::scope(|sc| {
+                let handles: Vec<_> = (0..4)
+                    .map(|i| {
+                        let store: &dyn Backend = if i % 2 == 0 { &*s.store } else { &*second };
+                        let barrier = &barrier;
+                        sc.spawn(move || {
+                            let g =
+                                grant(w, org, &format!("L{i}"), &["WW"], true, "2027-01-01", None);
+                            barrier.wait();
+                            store.create_grant(&g, OnConflict::Refuse, 5).unwrap()
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            let ok = outcomes
+                .iter()
+                .filter(|o| matches!(o, GrantOutcome::Created(_)))
+                .count();
+            assert_eq!(
+                ok, 1,
+                "{name}: round {round}: {ok} exclusive grants succeeded"
+            );
+            assert_eq!(s.list_grants(w).unwrap().len(), 1, "{name}");
+        }
+    }
+}
+
+#[test]
+fn fingerprints_are_replaced_listed_and_removed_with_their_work() {
+    for s in backends() {
+        let name = s.name;
+        let org = s.create_org("org", 1).unwrap().id;
+        let a = s.create_work(&work(org, "甲", 2), 1).unwrap();
+        let b = s.create_work(&work(org, "乙", 1), 2).unwrap();
+        assert_eq!(
+            s.works_without_fingerprints().unwrap(),
+            vec![a, b],
+            "{name}"
+        );
+        let fp = |w, ch, sig: &[u8]| ChapterFingerprint {
+            work: w,
+            chapter: ch,
+            signature: sig.to_vec(),
+            created_ms: 7,
+        };
+        s.put_fingerprints(a, &[fp(a, 1, b"one"), fp(a, 2, &[0u8, 255, 1])])
+            .unwrap();
+        s.put_fingerprints(a, &[fp(a, 1, b"uno"), fp(a, 2, b"")])
+            .unwrap();
+        s.put_fingerprints(b, &[fp(b, 1, b"b")]).unwrap();
+        let all = s.list_fingerprints().unwrap();
+        assert_eq!(
+            all,
+            vec![fp(a, 1, b"uno"), fp(a, 2, b""), fp(b, 1, b"b")],
+            "{name}"
+        );
+        assert!(s.works_without_fingerprints().unwrap().is_empty(), "{name}");
+        assert!(matches!(
+            s.put_fingerprints(b + 100, &[]),
+            Err(StoreError::NotFound(_))
+        ));
+        assert!(matches!(
+            s.put_fingerprints(b, &[fp(a, 1, b"x")]),
+            Err(StoreError::Invalid(_))
+        ));
+        assert_eq!(
+            s.list_fingerprints().unwrap().len(),
+            3,
+            "{name}: a failed put wrote nothing"
+        );
+        assert!(s.delete_work(a).unwrap());
+        assert_eq!(
+            s.list_fingerprints().unwrap(),
+            vec![fp(b, 1, b"b")],
             "{name}"
         );
     }

@@ -11,4 +11,4 @@ pub mod model;
 pub mod store;
 
 pub use model::*;
-pub use store::WorkStore;
+pub use store::{ChapterFingerprint, FingerprintStore, WorkStore};

@@ -44,3 +44,30 @@ pub trait WorkStore: Send + Sync {
     fn concept_uses(&self, concept: &str, scope: &WorkScope)
         -> Result<Vec<ConceptUse>, StoreError>;
 }
+
+/// A chapter's near-duplicate fingerprint (a serialized MinHash signature of
+/// `qiantang-fingerprint`; empty when the chapter is too short to fingerprint).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChapterFingerprint {
+    /// Work id.
+    pub work: WorkId,
+    /// Chapter number.
+    pub chapter: u32,
+    /// Signature bytes (opaque to the store).
+    pub signature: Vec<u8>,
+    /// When it was computed, Unix milliseconds.
+    pub created_ms: i64,
+}
+
+/// Storage of chapter fingerprints for the piracy check. Fingerprints are
+/// removed with their work.
+pub trait FingerprintStore: Send + Sync {
+    /// Replaces the fingerprints of a work (one transaction).
+    /// Errors: [`StoreError::NotFound`] for an unknown work.
+    fn put_fingerprints(&self, work: WorkId, fps: &[ChapterFingerprint]) -> Result<(), StoreError>;
+    /// Every stored fingerprint, by work and chapter.
+    fn list_fingerprints(&self) -> Result<Vec<ChapterFingerprint>, StoreError>;
+    /// Works that have no fingerprint yet (imported before fingerprinting, or
+    /// interrupted between import and fingerprinting), oldest first.
+    fn works_without_fingerprints(&self) -> Result<Vec<WorkId>, StoreError>;
+}

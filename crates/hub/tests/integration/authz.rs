@@ -153,6 +153,7 @@ fn fill(path: &str, w: &World) -> String {
         .replace("{segment}", &w.segment.to_string())
         .replace("{job}", &w.job.to_string())
         .replace("{entry}", &w.entry.to_string())
+        .replace("{licence}", "1")
 }
 
 fn refused(status: StatusCode) -> bool {
@@ -193,6 +194,7 @@ async fn every_route_refuses_anonymous_foreign_and_weak_callers() {
         match policy {
             Policy::WorkRead
             | Policy::WorkWrite
+            | Policy::WorkMember
             | Policy::OrgWrite
             | Policy::OrgOwner
             | Policy::KbEdit
@@ -224,7 +226,11 @@ async fn every_route_refuses_anonymous_foreign_and_weak_callers() {
                 assert!(refused(s), "{what}: A's viewer token got {s}");
                 assert_no_leak(&b, &what);
             }
-            Policy::WorkRead | Policy::Public | Policy::Authenticated | Policy::ProjectRead => {
+            Policy::WorkRead
+            | Policy::WorkMember
+            | Policy::Public
+            | Policy::Authenticated
+            | Policy::ProjectRead => {
                 assert!(!refused(s), "{what}: A's viewer refused ({s})")
             }
         }

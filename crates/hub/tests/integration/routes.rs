@@ -152,6 +152,7 @@ fn every_ui_message_exists_in_both_locales() {
     let mut used = 0;
     for (name, src) in [
         ("web.rs", include_str!("../../src/web.rs")),
+        ("web/rights.rs", include_str!("../../src/web/rights.rs")),
         ("web_l10n.rs", include_str!("../../src/web_l10n.rs")),
     ] {
         for pat in [

@@ -1,0 +1,113 @@
+//! `qiantang-deposit`: the copyright deposit service (版权存证; issue 5),
+//! shared by the `qiantang` CLI and the hub.
+//!
+//! * [`service`]: [`DepositService`] owns the file-backed [`qiantang_ledger::log::Log`]
+//!   (exclusive `LOCK`), the deduplication index (org, sha256) → entry
+//!   (rebuilt from the durable log at open, so it survives restarts),
+//!   batched integration ([`DepositService::integrate`],
+//!   [`DepositService::run_integrator`]), witness cosignatures with an m-of-n
+//!   policy, RFC 3161 timestamps, receipts and C2SP tlog-tiles.
+//! * [`witness_client`]: C2SP tlog-witness `add-checkpoint` over HTTP (ureq),
+//!   with the 409 retry at the witness's size.
+//! * [`witness_server`]: the witness side: axum route `POST /add-checkpoint`
+//!   over [`qiantang_ledger::witness::Witness`] with a durable per-origin
+//!   state ([`witness_server::FileWitnessState`]).
+//! * [`tsa`]: RFC 3161 requests (`x509-tsp`), token parsing, and offline
+//!   verification (imprint in Rust, CMS signature and chain by `openssl ts -verify`).
+//! * [`receipt`]: the [`Receipt`] and the offline [`receipt::verify`].
+//! * [`cert`]: the printable HTML certificate (Chinese and English, QR code).
+//! * [`files`]: lock, key and small-file helpers.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+pub mod cert;
+pub mod files;
+pub mod receipt;
+pub mod service;
+pub mod tsa;
+pub mod witness_client;
+pub mod witness_server;
+
+pub use receipt::{Receipt, VerifyOptions, VerifyReport};
+pub use service::{
+    DepositOutcome, DepositService, EntryStatus, IntegrateReport, ServiceConfig, WitnessEndpoint,
+};
+
+/// Why a deposit-service operation failed.
+#[derive(Debug, Error)]
+pub enum DepositError {
+    /// Another running process holds the lock.
+    #[error(
+        "the deposit log is locked by another process (lock file {}, pid {pid}); if no qiantang process is running (a stale lock after a crash), remove {}",
+        path.display(),
+        path.display()
+    )]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+        /// Its content (the holder's pid).
+        pid: String,
+    },
+    /// No entry with that index.
+    #[error("no entry {index} (the log has {size} entries)")]
+    NoSuchEntry {
+        /// Index asked for.
+        index: u64,
+        /// Acknowledged entries.
+        size: u64,
+    },
+    /// The entry is staged but not yet covered by a checkpoint.
+    #[error("entry {index} is pending: it will be covered by the next checkpoint")]
+    Pending {
+        /// Index asked for.
+        index: u64,
+    },
+    /// A parent reference to an entry that does not exist.
+    #[error("--parent {index}: no such entry (the log has {size} entries)")]
+    NoSuchParent {
+        /// Parent index.
+        index: u64,
+        /// Acknowledged entries.
+        size: u64,
+    },
+    /// The entry is invalid.
+    #[error("invalid deposit entry: {0}")]
+    Entry(#[from] qiantang_ledger::entry::EntryError),
+    /// The log failed (including tampering detected at open).
+    #[error(transparent)]
+    Log(#[from] qiantang_ledger::log::LogError),
+    /// A key is missing, unreadable or invalid.
+    #[error("{0}")]
+    Key(String),
+    /// A configuration value is invalid.
+    #[error("invalid deposit configuration: {0}")]
+    Config(String),
+    /// A file operation failed.
+    #[error("{what} {}: {source}", path.display())]
+    Io {
+        /// What was done.
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: io::Error,
+    },
+    /// Anything else (stored data that does not parse, …).
+    #[error("{0}")]
+    Other(String),
+}
+
+impl DepositError {
+    /// An IO error mapper naming the operation and the path.
+    pub fn io<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> Self + 'a {
+        move |source| DepositError::Io {
+            what,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
