@@ -36,7 +36,6 @@ async function waitFor(url, ms = 30000) {
 }
 
 const xml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const HAN = /[\u3400-\u9fff]/;
 
 before(async () => {
   assert.ok(BIN, 'set QIANTANG_BIN to the qiantang binary');
@@ -150,26 +149,26 @@ test('a reviewer localizes chapter 1 in the browser: TM, keyboard, approve, QA, 
   await page.keyboard.press('Control+ArrowDown');
   assert.equal(await activeKey(page), c.key);
 
-  // A target with leftover Chinese gets a QA finding; its fix (if offered) clears it.
-  await box(page, c.key).fill('He walked to 灵隐寺 at dawn.');
+  // A target with leftover Chinese gets a QA finding (no automatic fix); its
+  // doubled space gets one, and the one-click fix saves the corrected text.
+  await box(page, c.key).fill('He walked to 灵隐寺  at dawn.');
   await page.keyboard.press('Control+Enter');
   await page.locator(`#seg-${c.key}[data-state=translated]`).waitFor();
   await page.keyboard.press('Alt+ArrowUp');
   assert.equal(await activeKey(page), c.key);
-  const findings = page.locator('#cat-panel li.finding');
-  await findings.first().waitFor();
+  await page.locator('#cat-panel li.finding[data-check=leftover_han]').waitFor();
+  assert.match(await page.locator('#cat-panel li.finding[data-check=leftover_han]').innerText(), /灵隐寺/);
   assert.ok(await row(page, c.key).locator('.qa-flag').isVisible(), 'the row is flagged');
-  const fix = page.locator('#cat-panel li.finding button.fix').first();
-  if (await fix.count()) {
-    const before = await findings.count();
-    await fix.click();
-    await page.waitForFunction((k) => {
-      const ta = document.querySelector(`#seg-${k} textarea`);
-      return ta && !document.querySelector(`#seg-${k}.saving`) && !/[\u3400-\u9fff]/.test(ta.value);
-    }, c.key, { timeout: 5000 }).catch(() => {});
-    const after = await page.locator('#cat-panel li.finding').count();
-    assert.ok(after < before || !HAN.test(await box(page, c.key).inputValue()), 'the fix changed the target');
-  }
+  const fix = page.locator('#cat-panel li.finding[data-check=double_space] button.fix');
+  await fix.click();
+  await page.waitForFunction((k) => !document.querySelector('#cat-panel li.finding[data-check=double_space]')
+    && !document.querySelector(`#seg-${k}.saving`), c.key);
+  assert.equal(await box(page, c.key).inputValue(), 'He walked to 灵隐寺 at dawn.');
+  assert.equal(await page.locator('#cat-panel li.finding[data-check=leftover_han]').count(), 1);
+  // The QA filter shows the flagged segment.
+  await page.locator('input[name=cat-filter][value=qa]').check();
+  await page.locator(`#seg-${d.key}`).waitFor({ state: 'hidden' });
+  assert.equal(await row(page, c.key).isVisible(), true);
 
   // Filters: only the approved segment is left under "approved".
   await page.locator('input[name=cat-filter][value=approved]').check();
