@@ -214,6 +214,7 @@ cat-js-reloaded = Reloaded { $key }. Your text was:
 cat-js-use-mine = Use my text
 cat-js-error = Error: { $error }
 cat-js-empty = Type a translation first.
+cat-js-need-translate = Your role can read this project but not translate in it.
 cat-js-need-review = Reviewing and approving need the reviewer or owner role.
 cat-js-segment = Segment { $key }
 cat-js-target-label = Translation of { $key }

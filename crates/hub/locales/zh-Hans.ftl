@@ -214,6 +214,7 @@ cat-js-reloaded = 已重新载入 { $key }。您原来的译文：
 cat-js-use-mine = 使用我的译文
 cat-js-error = 出错：{ $error }
 cat-js-empty = 请先输入译文。
+cat-js-need-translate = 您的角色可以查看本项目，但不能在其中翻译。
 cat-js-need-review = 审校和批准需要审校者或所有者角色。
 cat-js-segment = 句段 { $key }
 cat-js-target-label = { $key } 的译文

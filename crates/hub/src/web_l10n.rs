@@ -81,6 +81,7 @@ pub const JS_MESSAGES: &[&str] = &[
     "cat-js-error",
     "cat-js-empty",
     "cat-js-need-review",
+    "cat-js-need-translate",
     "cat-js-segment",
     "cat-js-target-label",
     "cat-js-readonly",

@@ -307,6 +307,10 @@
     function save(i, state, advance) {
       var s = segs[i];
       if (busy[i]) return Promise.resolve(false);
+      if (!editable(s)) {
+        say(t(canTranslate ? 'cat-js-readonly' : 'cat-js-need-translate'), 'error');
+        return Promise.resolve(false);
+      }
       var target = inputs[i].value;
       if (rank(state) > rank('draft') && !target.trim()) {
         rowMsg(i, [t('cat-js-empty')], 'error');
@@ -329,7 +333,10 @@
           renderRow(i);
           rowMsg(i, null);
           say(t('cat-js-saved', { key: s.key, state: t('seg-state-' + s.state) }), 'ok');
-          if (i === active) refreshPanel(['head', 'actions', 'tm', 'terms', 'qa']);
+          if (i === active) {
+            refreshPanel(['head', 'actions', 'tm', 'terms', 'qa']);
+            if (parts && parts.history.open) parts.loadHistory();
+          }
           applyFilter();
           if (advance) move(1);
           return true;
@@ -476,7 +483,9 @@
       var cs = h('section.comments', null, [h('h3', { text: t('cat-js-comments') }), parts.comments]);
       if (canTranslate) cs.appendChild(commentForm(i));
       panel.appendChild(cs);
-      panel.appendChild(historyPart(i));
+      parts.history = historyPart(i);
+      parts.loadHistory = parts.history.load;
+      panel.appendChild(parts.history);
       refreshPanel(['head', 'actions', 'tm', 'terms', 'qa', 'comments']);
     }
 
@@ -527,6 +536,7 @@
           }));
         }
         if (!ed && canTranslate) box.appendChild(h('p.hint', { text: t('cat-js-readonly') }));
+        if (!canTranslate) box.appendChild(h('p.hint', { text: t('cat-js-need-translate') }));
       },
       tm: function (box, i, s, ed) {
         var matches = s.matches || [];
@@ -635,8 +645,7 @@
       var hist = h('details.history', null, [h('summary', { text: t('cat-js-history') })]);
       var out = h('div');
       hist.appendChild(out);
-      hist.addEventListener('toggle', function () {
-        if (!hist.open) return;
+      hist.load = function () {
         out.textContent = t('cat-js-loading');
         api('GET', API + '/segments/' + s.id + '/history').then(function (revs) {
           out.textContent = '';
@@ -649,17 +658,25 @@
             ]);
           })));
         }, function (e) { out.textContent = t('cat-js-error', { error: e.message }); });
-      });
+      };
+      hist.addEventListener('toggle', function () { if (hist.open) hist.load(); });
       return hist;
     }
 
     // --- keyboard ---------------------------------------------------------
 
     document.addEventListener('keydown', function (e) {
-      if (active < 0) return;
       var el = e.target;
       if (el && el.closest && (el.closest('.cat-comment-form') || (!root.contains(el) && el !== document.body))) return;
       var k = e.key;
+      if (active < 0) {
+        // Nothing active yet: Alt/Ctrl+Down starts at the first visible segment.
+        if (k === 'ArrowDown' && !e.shiftKey && (e.altKey !== e.ctrlKey)) {
+          var first = rows.findIndex(function (r) { return !r.hidden; });
+          if (first >= 0) { e.preventDefault(); inputs[first].focus(); }
+        }
+        return;
+      }
       if (k === 'Enter' && e.ctrlKey && !e.altKey) {
         e.preventDefault();
         if (e.shiftKey) save(active, 'approved', true);
