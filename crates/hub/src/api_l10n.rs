@@ -316,8 +316,10 @@ async fn import(
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, HttpError> {
     let actor = a.actor();
+    // An editor may import translations but not review states (workflow rights).
+    let perms = segment_perms(&a.caller, p.org);
     let r = blocking(&s, move |app| {
-        app.import_xliff(p.id, "upload.xlf", &body, &actor)
+        app.import_xliff_as(p.id, "upload.xlf", &body, perms, &actor)
     })
     .await?;
     Ok(Json(

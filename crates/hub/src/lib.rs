@@ -18,6 +18,7 @@ pub mod dto;
 pub mod i18n;
 pub mod l10n;
 pub mod web;
+pub mod web_l10n;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -125,7 +126,7 @@ pub fn router(app: Arc<App>, config: HubConfig) -> Router {
         limits,
     };
     Router::new()
-        .merge(web::routes())
+        .merge(web::routes().merge(web_l10n::routes()))
         .nest("/api/v1", api::routes().merge(api_l10n::routes()))
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .fallback(not_found)

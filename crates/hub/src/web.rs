@@ -64,6 +64,16 @@ pub const PAGE_ROUTES: &[(&str, &str, Policy)] = &[
     ("GET", "/static/app.js", Policy::Public),
 ];
 
+/// Every page route: [`PAGE_ROUTES`] and the localization pages'
+/// [`crate::web_l10n::PAGE_ROUTES`] (the route tests check both).
+pub fn all_page_routes() -> Vec<(&'static str, &'static str, Policy)> {
+    PAGE_ROUTES
+        .iter()
+        .chain(crate::web_l10n::PAGE_ROUTES)
+        .copied()
+        .collect()
+}
+
 /// The page router.
 pub fn routes() -> Router<HubState> {
     Router::new()
@@ -132,14 +142,14 @@ pub fn routes() -> Router<HubState> {
 }
 
 /// Per-request context: UI locale and reader market.
-struct Ctx {
-    loc: Locale,
-    market: String,
-    auth: RequestAuth,
+pub(crate) struct Ctx {
+    pub(crate) loc: Locale,
+    pub(crate) market: String,
+    pub(crate) auth: RequestAuth,
     /// The CSRF token forms must carry: the session's, or the double-submit cookie's.
-    csrf: String,
+    pub(crate) csrf: String,
     /// A fresh double-submit cookie to set (no session and no cookie yet).
-    set_csrf_cookie: bool,
+    pub(crate) set_csrf_cookie: bool,
 }
 
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -154,13 +164,13 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 #[derive(Debug, Deserialize, Default)]
-struct CommonQuery {
-    lang: Option<String>,
-    market: Option<String>,
-    q: Option<String>,
+pub(crate) struct CommonQuery {
+    pub(crate) lang: Option<String>,
+    pub(crate) market: Option<String>,
+    pub(crate) q: Option<String>,
 }
 
-fn ctx(headers: &HeaderMap, q: &CommonQuery, auth: RequestAuth) -> Ctx {
+pub(crate) fn ctx(headers: &HeaderMap, q: &CommonQuery, auth: RequestAuth) -> Ctx {
     let loc = q
         .lang
         .as_deref()
@@ -198,13 +208,13 @@ fn ctx(headers: &HeaderMap, q: &CommonQuery, auth: RequestAuth) -> Ctx {
 }
 
 /// Checks a submitted CSRF token (constant-time compare) against the context's.
-fn csrf_ok(c: &Ctx, submitted: Option<&str>) -> bool {
+pub(crate) fn csrf_ok(c: &Ctx, submitted: Option<&str>) -> bool {
     let Some(sub) = submitted else { return false };
     !c.set_csrf_cookie && !sub.is_empty() && crate::auth::same_secret(sub, &c.csrf)
 }
 
 /// The context of a form post whose CSRF token was checked; the refusal page otherwise.
-fn posted_ctx(
+pub(crate) fn posted_ctx(
     headers: &HeaderMap,
     auth: RequestAuth,
     csrf: Option<&str>,
@@ -217,11 +227,11 @@ fn posted_ctx(
     }
 }
 
-fn csrf_field(c: &Ctx) -> Markup {
+pub(crate) fn csrf_field(c: &Ctx) -> Markup {
     html! { input type="hidden" name="csrf" value=(c.csrf); }
 }
 
-fn csrf_refused(c: &Ctx) -> Response {
+pub(crate) fn csrf_refused(c: &Ctx) -> Response {
     error_page(
         c,
         HttpError {
@@ -233,7 +243,14 @@ fn csrf_refused(c: &Ctx) -> Response {
     )
 }
 
-fn layout(c: &Ctx, title: &str, body: Markup) -> Response {
+pub(crate) fn layout(c: &Ctx, title: &str, body: Markup) -> Response {
+    layout_with(c, title, html! {}, body)
+}
+
+/// [`layout`] with extra elements in `head` (a page's own stylesheet or script).
+/// Every page carries the CSRF token in `<meta name="csrf-token">` for scripts
+/// that call the JSON API (`X-CSRF-Token`).
+pub(crate) fn layout_with(c: &Ctx, title: &str, head: Markup, body: Markup) -> Response {
     let other = c.loc.other();
     let user = c.auth.caller.user.clone();
     let html = Html(
@@ -246,6 +263,8 @@ fn layout(c: &Ctx, title: &str, body: Markup) -> Response {
                     title { (title) " · " (tr(c.loc, "app-name")) }
                     link rel="stylesheet" href="/static/app.css";
                     script src="/static/app.js" defer {}
+                    meta name="csrf-token" content=(c.csrf);
+                    (head)
                 }
                 body {
                     header.top {
@@ -254,6 +273,7 @@ fn layout(c: &Ctx, title: &str, body: Markup) -> Response {
                             a href="/" { (tr(c.loc, "nav-catalog")) }
                             a href="/kb" { (tr(c.loc, "nav-kb")) }
                             a href="/import" { (tr(c.loc, "nav-import")) }
+                            @if user.is_some() { a href="/l10n" { (tr(c.loc, "nav-l10n")) } }
                             @if c.auth.caller.is_authenticated() { a href="/piracy" { (tr(c.loc, "nav-piracy")) } }
                             a href="/api/v1/openapi.json" { (tr(c.loc, "nav-api")) }
                             a.lang href={ "/lang/" (other.tag()) } hreflang=(other.tag()) { (tr(c.loc, "lang-switch")) }
@@ -283,7 +303,7 @@ fn layout(c: &Ctx, title: &str, body: Markup) -> Response {
     resp
 }
 
-fn error_page(c: &Ctx, e: HttpError) -> Response {
+pub(crate) fn error_page(c: &Ctx, e: HttpError) -> Response {
     let status = e.status;
     let title = match status {
         StatusCode::NOT_FOUND => tr(c.loc, "not-found"),
@@ -443,6 +463,7 @@ async fn work_page(
             }
             @if can_write {
                 form method="post" action={ "/works/" (work.id) "/tag" } { (csrf_field(&c)) button type="submit" { (tr(c.loc, "work-tag-again")) } }
+                p { a.button.localize href={ "/l10n?work=" (work.id) } { (tr(c.loc, "work-localize")) } }
             }
         }
         section #chapters {
@@ -458,8 +479,8 @@ async fn work_page(
 }
 
 #[derive(Debug, Deserialize)]
-struct CsrfForm {
-    csrf: Option<String>,
+pub(crate) struct CsrfForm {
+    pub(crate) csrf: Option<String>,
 }
 
 async fn retag(

@@ -134,9 +134,9 @@ fn all_routes() -> Vec<(&'static str, String, Policy)> {
         .into_iter()
         .map(|(m, p, pol)| (m, format!("/api/v1{p}"), pol))
         .chain(
-            qiantang_hub::web::PAGE_ROUTES
-                .iter()
-                .map(|(m, p, pol)| (*m, p.to_string(), *pol)),
+            qiantang_hub::web::all_page_routes()
+                .into_iter()
+                .map(|(m, p, pol)| (m, p.to_string(), pol)),
         )
         .collect()
 }

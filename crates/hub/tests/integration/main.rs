@@ -6,6 +6,7 @@ mod authz;
 mod import;
 mod kb;
 mod l10n;
+mod l10n_pages;
 mod rights;
 mod routes;
 

@@ -7,7 +7,7 @@ use tower::ServiceExt;
 
 use crate::fresh;
 use qiantang_hub::api::{all_routes, OPENAPI_JSON};
-use qiantang_hub::web::PAGE_ROUTES;
+use qiantang_hub::web::all_page_routes;
 use qiantang_hub::{router, HubConfig};
 
 fn routes_in_source(src: &str) -> Vec<(String, String)> {
@@ -67,13 +67,17 @@ fn route_tables_match_the_router_source() {
     listed.sort();
     assert_eq!(api, listed, "api.rs routes vs api::ROUTES");
     let mut pages = routes_in_source(include_str!("../../src/web.rs"));
-    let mut listed: Vec<(String, String)> = PAGE_ROUTES
+    pages.extend(routes_in_source(include_str!("../../src/web_l10n.rs")));
+    let mut listed: Vec<(String, String)> = all_page_routes()
         .iter()
         .map(|(m, p, _)| (m.to_string(), p.to_string()))
         .collect();
     pages.sort();
     listed.sort();
-    assert_eq!(pages, listed, "web.rs routes vs web::PAGE_ROUTES");
+    assert_eq!(
+        pages, listed,
+        "web.rs + web_l10n.rs routes vs web::all_page_routes()"
+    );
 }
 
 #[test]
@@ -105,7 +109,11 @@ async fn every_listed_route_exists() {
     let all = all_routes()
         .into_iter()
         .map(|(m, p, _)| (m, format!("/api/v1{p}")))
-        .chain(PAGE_ROUTES.iter().map(|(m, p, _)| (*m, p.to_string())));
+        .chain(
+            all_page_routes()
+                .into_iter()
+                .map(|(m, p, _)| (m, p.to_string())),
+        );
     for (m, p) in all {
         let uri = p
             .replace("{id}", "1")
@@ -141,28 +149,75 @@ fn every_ui_message_exists_in_both_locales() {
     zh.sort();
     assert_eq!(en, zh, "en.ftl and zh-Hans.ftl define different messages");
     // Every id the pages use is defined.
-    let src = concat!(
-        include_str!("../../src/web.rs"),
-        include_str!("../../src/web/rights.rs")
-    );
-    let mut rest = src;
     let mut used = 0;
-    while let Some(i) = rest
-        .find("tr(c.loc, \"")
-        .or_else(|| rest.find("tr_args(c.loc, \""))
-    {
-        let after = &rest[i..];
-        let q = after.find('"').unwrap() + 1;
-        let end = after[q..].find('"').unwrap();
-        let id = &after[q..q + end];
-        assert!(
-            en.iter().any(|m| m == id),
-            "message {id:?} used in web.rs is not defined"
-        );
-        used += 1;
-        rest = &after[q + end..];
+    for (name, src) in [
+        ("web.rs", include_str!("../../src/web.rs")),
+        ("web/rights.rs", include_str!("../../src/web/rights.rs")),
+        ("web_l10n.rs", include_str!("../../src/web_l10n.rs")),
+    ] {
+        for pat in [
+            "tr(c.loc, \"",
+            "tr_args(c.loc, \"",
+            "tr(loc, \"",
+            "tr_args(loc, \"",
+        ] {
+            let mut rest = src;
+            while let Some(i) = rest.find(pat) {
+                let after = &rest[i + pat.len()..];
+                let end = after.find('"').unwrap();
+                let id = &after[..end];
+                assert!(
+                    en.iter().any(|m| m == id),
+                    "message {id:?} used in {name} is not defined"
+                );
+                used += 1;
+                rest = &after[end..];
+            }
+        }
     }
-    assert!(used > 50, "only {used} messages found; is the scan broken?");
+    assert!(
+        used > 100,
+        "only {used} messages found; is the scan broken?"
+    );
+    // Messages the localization pages build from names, and the script's.
+    let families: &[(&str, &[&str])] = &[
+        (
+            "seg-state-",
+            &["new", "draft", "translated", "reviewed", "approved"],
+        ),
+        (
+            "job-state-",
+            &["queued", "running", "done", "failed", "cancelled"],
+        ),
+        (
+            "gl-kind-",
+            &["character", "place", "sect", "realm", "term", "concept"],
+        ),
+        (
+            "cat-filter-",
+            &["all", "untranslated", "qa", "fuzzy", "approved"],
+        ),
+        (
+            "strategy-",
+            &[
+                "keep",
+                "transliterate",
+                "translate",
+                "transliterate_gloss",
+                "substitute",
+            ],
+        ),
+    ];
+    let dynamic = families
+        .iter()
+        .flat_map(|(pre, names)| names.iter().map(move |n| format!("{pre}{n}")));
+    for id in dynamic.chain(
+        qiantang_hub::web_l10n::JS_MESSAGES
+            .iter()
+            .map(|s| s.to_string()),
+    ) {
+        assert!(en.contains(&id), "message {id:?} is not defined");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
