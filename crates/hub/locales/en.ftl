@@ -303,3 +303,5 @@ piracy-similarity = Similarity
 piracy-evidence = Evidence
 piracy-imported = imported
 piracy-deposit = deposit
+l10n-reader = Read the translation
+l10n-reader-edit = Edit this chapter

@@ -303,3 +303,5 @@ piracy-similarity = 相似度
 piracy-evidence = 证据
 piracy-imported = 导入于
 piracy-deposit = 存证
+l10n-reader = 阅读译文
+l10n-reader-edit = 编辑本章

@@ -1579,36 +1579,28 @@ impl App {
             let body: Vec<char> = body.chars().collect();
             let mut paragraphs: Vec<String> = Vec::new();
             let mut footnotes = Vec::new();
-            let mut cur = String::new();
-            let mut last_end = 0usize;
-            for (i, s) in segs
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| s.chapter == ch.number)
-            {
-                let start = (s.offset as usize).min(body.len());
-                let gap: String = body[last_end.min(start)..start].iter().collect();
-                if gap.contains('\n') && !cur.is_empty() {
-                    paragraphs.push(std::mem::take(&mut cur));
-                }
-                last_end = start + s.source.chars().count();
-                let text = s.target.clone().unwrap_or_else(|| s.source.clone());
-                if !cur.is_empty() {
-                    cur.push_str(sep);
-                }
-                cur.push_str(text.trim());
-                for h in hints.get(i).into_iter().flatten() {
-                    if let Some(note) = &h.footnote {
-                        let fid = format!("fn-{}-{}", ch.number, footnotes.len() + 1);
-                        if text.contains(&h.plain) {
-                            cur.push_str(&format!("[^{fid}]"));
-                            footnotes.push((fid, note.clone()));
+            for para in paragraphs_of(segs, ch.number, &body) {
+                let mut cur = String::new();
+                for i in para {
+                    let s = &segs[i];
+                    let text = s.target.clone().unwrap_or_else(|| s.source.clone());
+                    if !cur.is_empty() {
+                        cur.push_str(sep);
+                    }
+                    cur.push_str(text.trim());
+                    for h in hints.get(i).into_iter().flatten() {
+                        if let Some(note) = &h.footnote {
+                            let fid = format!("fn-{}-{}", ch.number, footnotes.len() + 1);
+                            if text.contains(&h.plain) {
+                                cur.push_str(&format!("[^{fid}]"));
+                                footnotes.push((fid, note.clone()));
+                            }
                         }
                     }
                 }
-            }
-            if !cur.is_empty() {
-                paragraphs.push(cur);
+                if !cur.is_empty() {
+                    paragraphs.push(cur);
+                }
             }
             out_chapters.push(qiantang_l10n::epub::EpubChapter {
                 title: chapter_heading(&p.locale, ch.number),
@@ -1758,5 +1750,153 @@ impl App {
             serde_json::json!({"file": name, "updated": report.updated, "comments": report.comments}),
         );
         Ok(report)
+    }
+}
+
+/// A run of localized text in the reader: plain, or a term with what the
+/// tooltip shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReaderRun {
+    /// The text as it appears in the target.
+    pub text: String,
+    /// The term behind it, when the text is a term's rendering.
+    pub term: Option<ReaderTerm>,
+}
+
+/// What a term's tooltip shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReaderTerm {
+    /// The Chinese source form.
+    pub source: String,
+    /// KB concept id, if any.
+    pub concept: Option<String>,
+    /// The gloss (explanation) of the rendering, if any.
+    pub gloss: Option<String>,
+    /// Definition (KB) or the glossary note.
+    pub definition: Option<String>,
+    /// Which rule produced the rendering.
+    pub rule: String,
+}
+
+/// Groups a chapter's segments into the source's paragraphs: for each
+/// paragraph, the indexes (into `segs`) of its segments.
+fn paragraphs_of(segs: &[Segment], chapter: u32, body: &[char]) -> Vec<Vec<usize>> {
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    let mut cur: Vec<usize> = Vec::new();
+    let mut last_end = 0usize;
+    for (i, s) in segs
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.chapter == chapter)
+    {
+        let start = (s.offset as usize).min(body.len());
+        if body[last_end.min(start)..start].contains(&'\n') && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        last_end = start + s.source.chars().count();
+        cur.push(i);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Splits `text` into runs, marking the first place each hint's rendering
+/// appears (the glossed form first, then the plain form).
+fn runs_of(text: &str, hints: &[qiantang_l10n::adapt::TermHint]) -> Vec<ReaderRun> {
+    let mut marks: Vec<(usize, usize, &qiantang_l10n::adapt::TermHint)> = Vec::new();
+    for h in hints {
+        let forms = [h.text.as_str(), h.plain.as_str()];
+        let found = forms
+            .iter()
+            .filter(|f| !f.is_empty())
+            .find_map(|f| text.find(f).map(|i| (i, i + f.len())));
+        if let Some((a, b)) = found {
+            if !marks.iter().any(|(x, y, _)| a < *y && *x < b) {
+                marks.push((a, b, h));
+            }
+        }
+    }
+    marks.sort_by_key(|m| m.0);
+    let mut out = Vec::new();
+    let mut at = 0;
+    for (a, b, h) in marks {
+        if a > at {
+            out.push(ReaderRun {
+                text: text[at..a].to_string(),
+                term: None,
+            });
+        }
+        out.push(ReaderRun {
+            text: text[a..b].to_string(),
+            term: Some(ReaderTerm {
+                source: h.source_text.clone(),
+                concept: h.concept.clone(),
+                gloss: h.gloss.clone(),
+                definition: h.definition.clone(),
+                rule: h.rule.clone(),
+            }),
+        });
+        at = b;
+    }
+    if at < text.len() {
+        out.push(ReaderRun {
+            text: text[at..].to_string(),
+            term: None,
+        });
+    }
+    out
+}
+
+impl App {
+    /// A chapter of a project as the localized reader shows it: paragraphs
+    /// (as in the source) of runs, with the terms' renderings marked for
+    /// tooltips. Segments without a target yet show their source.
+    pub fn localized_chapter(
+        &self,
+        id: ProjectId,
+        chapter: u32,
+    ) -> Result<Vec<Vec<ReaderRun>>, AppError> {
+        let p = self.project(id)?;
+        let segs = self.stores().l10n.segments(id, None)?;
+        let (_, body) = self
+            .stores()
+            .works
+            .get_chapter(p.work, chapter)?
+            .ok_or_else(|| AppError::NotFound(format!("chapter {chapter} of project {id}")))?;
+        let hints = self.project_hints(&p, &segs)?;
+        let body: Vec<char> = body.chars().collect();
+        let sep = if joins_without_space(&p.locale) {
+            ""
+        } else {
+            " "
+        };
+        Ok(paragraphs_of(&segs, chapter, &body)
+            .into_iter()
+            .map(|para| {
+                let mut runs = Vec::new();
+                for (n, i) in para.into_iter().enumerate() {
+                    let s = &segs[i];
+                    if n > 0 && !sep.is_empty() {
+                        runs.push(ReaderRun {
+                            text: sep.into(),
+                            term: None,
+                        });
+                    }
+                    match &s.target {
+                        Some(t) => runs.extend(runs_of(
+                            t.trim(),
+                            hints.get(i).map(Vec::as_slice).unwrap_or(&[]),
+                        )),
+                        None => runs.push(ReaderRun {
+                            text: s.source.clone(),
+                            term: None,
+                        }),
+                    }
+                }
+                runs
+            })
+            .collect())
     }
 }

@@ -43,6 +43,7 @@ pub const PAGE_ROUTES: &[(&str, &str, Policy)] = &[
     ("POST", "/l10n", Policy::Authenticated),
     ("GET", "/l10n/{project}", Policy::ProjectRead),
     ("GET", "/l10n/{project}/qa", Policy::ProjectRead),
+    ("GET", "/l10n/{project}/read/{number}", Policy::ProjectRead),
     (
         "GET",
         "/l10n/{project}/chapters/{number}",
@@ -165,6 +166,7 @@ pub fn routes() -> Router<HubState> {
         .route("/l10n", get(list_page).post(create_project))
         .route("/l10n/{project}", get(project_page))
         .route("/l10n/{project}/qa", get(qa_page))
+        .route("/l10n/{project}/read/{number}", get(reader_page))
         .route("/l10n/{project}/chapters/{number}", get(editor_page))
         .route("/l10n/{project}/pretranslate", post(pretranslate))
         .route("/l10n/{project}/jobs/{job}/cancel", post(cancel_job))
@@ -664,7 +666,8 @@ async fn render_project(
                             tr {
                                 td.num { (n) }
                                 td { a.chapter-link href={ "/l10n/" (p.id) "/chapters/" (n) } lang="zh-Hans" {
-                                    (d.chapters.get(&n).cloned().unwrap_or_else(|| n.to_string())) } }
+                                    (d.chapters.get(&n).cloned().unwrap_or_else(|| n.to_string())) }
+                                    " · " a.reader-link href={ "/l10n/" (p.id) "/read/" (n) } { (tr(c.loc, "l10n-reader")) } }
                                 td { (state_bar(c.loc, pr)) }
                                 td.num { (pr.total()) }
                             }
@@ -1291,6 +1294,80 @@ async fn editor_page(
         (i18n_block(c.loc))
     };
     layout_with(&c, &chapter_title, head(true), body)
+}
+
+/// The localized reader: a chapter in the target language, paragraphs as in
+/// the source, each term's rendering with a tooltip (source form, gloss,
+/// definition, the rule that produced it) like the source reader's.
+async fn reader_page(
+    ReadableProject(p, auth): ReadableProject,
+    State(st): State<HubState>,
+    headers: HeaderMap,
+    Path((_, number)): Path<(i64, u32)>,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let c = query_ctx(&headers, q.lang, auth);
+    let (pid, work) = (p.id, p.work);
+    let res = blocking(&st, move |a| {
+        let paras = a.localized_chapter(pid, number)?;
+        let chapters = a.stores().works.list_chapters(work)?;
+        let title = a
+            .stores()
+            .works
+            .get_work(work)?
+            .map(|w| w.title)
+            .unwrap_or_default();
+        Ok((paras, chapters, title))
+    })
+    .await;
+    let (paras, chapters, work_title) = match res {
+        Ok(x) => x,
+        Err(e) => return error_page(&c, e),
+    };
+    let prev = chapters
+        .iter()
+        .rev()
+        .find(|ch| ch.number < number)
+        .map(|ch| ch.number);
+    let next = chapters
+        .iter()
+        .find(|ch| ch.number > number)
+        .map(|ch| ch.number);
+    let body = html! {
+        p.crumbs { a href="/l10n" { (tr(c.loc, "l10n-title")) } " › "
+            a href={ "/l10n/" (p.id) } { span lang="zh-Hans" { (work_title) } " → " (p.locale) " · " (p.market) } }
+        nav.chapter-nav aria-label=(tr(c.loc, "work-chapters")) {
+            @if let Some(n) = prev { a rel="prev" href={ "/l10n/" (p.id) "/read/" (n) } { "← " (tr(c.loc, "reader-prev")) } } @else { span {} }
+            a href={ "/l10n/" (p.id) "/chapters/" (number) } { (tr(c.loc, "l10n-reader-edit")) }
+            @if let Some(n) = next { a rel="next" href={ "/l10n/" (p.id) "/read/" (n) } { (tr(c.loc, "reader-next")) " →" } } @else { span {} }
+        }
+        article.reader lang=(p.locale) {
+            @for para in &paras {
+                p {
+                    @for run in para {
+                        @if let Some(t) = &run.term {
+                            span.term tabindex="0" data-concept=[t.concept.as_deref()] {
+                                @if let Some(cid) = &t.concept {
+                                    a.surface href={ "/kb/concepts/" (cid) } { (run.text) }
+                                } @else {
+                                    span.surface { (run.text) }
+                                }
+                                span.gloss role="tooltip" {
+                                    b lang="zh-Hans" { (t.source) }
+                                    @if let Some(g) = &t.gloss { " · " (g) }
+                                    @if let Some(d) = &t.definition { br; (d) }
+                                    br; small { (t.rule) }
+                                }
+                            }
+                        } @else {
+                            (run.text)
+                        }
+                    }
+                }
+            }
+        }
+    };
+    layout_with(&c, &tr(c.loc, "l10n-reader"), html! {}, body)
 }
 
 #[cfg(test)]

@@ -214,6 +214,16 @@ async fn roles_versions_locks_tm_and_qa_over_the_api() {
     );
     assert!(m[0].score >= 95 && m[0].unit.approved, "{:?}", m[0].score);
 
+    // The localized reader shows the translation (and the source where none exists yet).
+    let (s, b) = call(&r, get_as(&format!("/l10n/{pid}/read/1"), Some(&viewer))).await;
+    assert_eq!(s, StatusCode::OK);
+    let page = String::from_utf8_lossy(&b);
+    assert!(
+        page.contains("Liang Shanbo came."),
+        "reader shows the approved text"
+    );
+    assert!(page.contains("lang=\"en\""));
+
     // Comments, and another organization sees nothing of the project.
     let (s, _) = call(
         &r,
@@ -277,6 +287,13 @@ fn jobs_resume_after_a_restart_and_stop_when_cancelled() {
     assert!(seen.windows(2).all(|w| w[0] <= w[1]), "progress only grows");
     let segs = app.stores().l10n.segments(pid, None).unwrap();
     assert!(segs.iter().all(|s| s.state == SegmentState::Draft));
+    let paras = app.localized_chapter(pid, 1).unwrap();
+    assert!(paras.len() > 3, "paragraphs as in the source");
+    let text: String = paras.iter().flatten().map(|r| r.text.as_str()).collect();
+    assert!(
+        !text.contains('说') && text.contains('說'),
+        "Traditional in the reader"
+    );
     assert!(segs.iter().any(|s| s
         .target
         .as_deref()
