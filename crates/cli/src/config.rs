@@ -55,6 +55,9 @@ pub struct FileConfig {
     /// MT backends by name (`[mt.NAME]` tables, see `qiantang_mt::BackendConfig`).
     #[serde(default)]
     pub mt: std::collections::BTreeMap<String, qiantang_mt::BackendConfig>,
+    /// `[mt_orgs]`: backend name → organizations allowed to use it (absent = all).
+    #[serde(default)]
+    pub mt_orgs: std::collections::BTreeMap<String, Vec<String>>,
     /// `[deposit]`: witnesses, time-stamping authority, public URL.
     pub deposit: Option<DepositSettings>,
 }
@@ -102,6 +105,8 @@ pub struct Config {
     pub log: String,
     /// MT backends by name (their `Debug` redacts keys).
     pub mt: std::collections::BTreeMap<String, qiantang_mt::BackendConfig>,
+    /// Backend name → organizations allowed to use it.
+    pub mt_orgs: std::collections::BTreeMap<String, Vec<String>>,
     /// The `[deposit]` settings.
     pub deposit: DepositSettings,
 }
@@ -253,6 +258,7 @@ pub fn resolve(o: &Overrides) -> Result<Config, ConfigError> {
         request_timeout_secs,
         log: o.log.clone().or(file.log).unwrap_or_else(|| "info".into()),
         mt: file.mt,
+        mt_orgs: file.mt_orgs,
         deposit: file.deposit.unwrap_or_default(),
     })
 }

@@ -1026,6 +1026,7 @@ fn open(cfg: &Config) -> Result<Arc<App>> {
     let app = App::open_with(&cfg.data_dir, cfg.database_url.as_deref())
         .with_context(|| store_name(cfg))?;
     app.configure_mt(&cfg.mt)?;
+    app.configure_mt_access(&cfg.mt_orgs)?;
     Ok(app)
 }
 
@@ -1354,6 +1355,7 @@ fn serve(cfg: &Config, no_sample: bool) -> Result<ExitCode> {
             .await?
             .with_context(|| store_name(cfg))?;
         app.configure_mt(&cfg.mt)?;
+        app.configure_mt_access(&cfg.mt_orgs)?;
         app.start_job_worker()?;
         let a = app.clone();
         if let Some((email, password)) = tokio::task::spawn_blocking(move || a.ensure_first_admin()).await?? {

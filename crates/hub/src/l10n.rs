@@ -37,6 +37,8 @@ impl Perms {
 #[derive(Default)]
 pub struct L10nState {
     backends: RwLock<BTreeMap<String, Arc<dyn MtBackend>>>,
+    /// Backend name → organizations allowed to use it (absent = all).
+    access: RwLock<BTreeMap<String, Vec<String>>>,
     tm: Mutex<HashMap<OrgId, Arc<RwLock<qiantang_l10n::tm::TmIndex>>>>,
     queue: Mutex<Option<mpsc::Sender<JobId>>>,
 }
@@ -150,18 +152,75 @@ impl App {
         Ok(())
     }
 
-    /// Names of the configured MT backends.
+    /// Restricts backends to organizations (backend name → organization
+    /// names); a backend not listed is open to every organization. This is
+    /// how an operator gives each organization its own MT account.
+    ///
+    /// Errors: a name that is not a configured backend.
+    pub fn configure_mt_access(
+        &self,
+        access: &BTreeMap<String, Vec<String>>,
+    ) -> Result<(), AppError> {
+        let known = self.mt_backends();
+        if let Some(bad) = access.keys().find(|k| !known.contains(k)) {
+            return Err(AppError::Invalid(format!(
+                "mt_orgs names {bad:?}, which is not a configured MT backend ({})",
+                known.join(", ")
+            )));
+        }
+        *self
+            .l10n()
+            .access
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = access.clone();
+        Ok(())
+    }
+
+    /// Names of the MT backends an organization may use.
+    pub fn mt_backends_for(&self, org: OrgId) -> Vec<String> {
+        self.mt_backends()
+            .into_iter()
+            .filter(|b| self.backend_allowed(b, org))
+            .collect()
+    }
+
+    fn backend_allowed(&self, name: &str, org: OrgId) -> bool {
+        let access = self.l10n().access.read().unwrap_or_else(|p| p.into_inner());
+        match access.get(name) {
+            None => true,
+            Some(orgs) => self
+                .stores()
+                .auth
+                .get_org(org)
+                .ok()
+                .flatten()
+                .is_some_and(|o| orgs.contains(&o.name)),
+        }
+    }
+
+    /// Names of the configured MT backends (`opencc` is always there).
     pub fn mt_backends(&self) -> Vec<String> {
-        self.l10n()
+        let mut names: Vec<String> = self
+            .l10n()
             .backends
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .keys()
             .cloned()
-            .collect()
+            .collect();
+        if !names.iter().any(|n| n == "opencc") {
+            names.push("opencc".into());
+            names.sort();
+        }
+        names
     }
 
-    fn backend(&self, name: &str) -> Result<Arc<dyn MtBackend>, AppError> {
+    fn backend(&self, name: &str, org: OrgId) -> Result<Arc<dyn MtBackend>, AppError> {
+        if !self.backend_allowed(name, org) {
+            return Err(AppError::Forbidden(format!(
+                "the MT backend {name:?} is not enabled for this organization"
+            )));
+        }
         if let Some(b) = self
             .l10n()
             .backends
@@ -642,7 +701,7 @@ impl App {
     ) -> Result<Job, AppError> {
         let p = self.project(project)?;
         if let Some(b) = &backend {
-            self.backend(b)?;
+            self.backend(b, p.org)?;
         }
         if let Some((a, b)) = chapters {
             if a == 0 || b < a {
@@ -755,7 +814,7 @@ impl App {
         let JobKind::Pretranslate { chapters, backend } = &job.kind;
         let p = self.project(job.project)?;
         let backend = match backend {
-            Some(b) => Some(self.backend(b)?),
+            Some(b) => Some(self.backend(b, p.org)?),
             None => None,
         };
         let all = self.stores().l10n.segments(p.id, None)?;
@@ -1172,7 +1231,7 @@ impl App {
             })
             .collect::<Vec<_>>()
             .into();
-        v["backends"] = self.mt_backends().into();
+        v["backends"] = self.mt_backends_for(p.org).into();
         Ok(v)
     }
 
@@ -1272,13 +1331,13 @@ impl App {
         backend: &str,
         actor: &Actor,
     ) -> Result<(String, Vec<String>), AppError> {
-        let b = self.backend(backend)?;
         let s = self
             .stores()
             .l10n
             .get_segment(id)?
             .ok_or_else(|| AppError::NotFound(format!("segment {id}")))?;
         let p = self.project(s.project)?;
+        let b = self.backend(backend, p.org)?;
         let all = self.stores().l10n.segments(p.id, None)?;
         let hints = self.project_hints(&p, &all)?;
         let i = all.iter().position(|x| x.id == id).unwrap_or(0);

@@ -610,7 +610,7 @@ async fn render_project(
             qa: a.project_qa(pid)?.iter().map(svc::finding_json).collect(),
             glossary: l.glossary(work, &locale)?,
             usage: l.mt_usage(pid)?,
-            backends: a.mt_backends(),
+            backends: a.mt_backends_for(p.org),
         })
     })
     .await;
@@ -1189,7 +1189,7 @@ async fn editor_page(
             .get_work(work)?
             .map(|w| w.title)
             .unwrap_or_default();
-        Ok((segments, chapters, title, a.mt_backends()))
+        Ok((segments, chapters, title, a.mt_backends_for(p.org)))
     })
     .await;
     let (segments, chapters, work_title, backends) = match res {

@@ -317,4 +317,17 @@ fn jobs_resume_after_a_restart_and_stop_when_cancelled() {
     let after = app.run_job(j2.id, &mut |_| {}).unwrap();
     assert_eq!(after.state, JobState::Cancelled);
     assert!(app.stores().l10n.unfinished_jobs().unwrap().is_empty());
+
+    // MT backends can be reserved for organizations.
+    app.create_org("hangzhou", &Actor::cli()).unwrap();
+    let mut access = std::collections::BTreeMap::new();
+    access.insert("opencc".to_string(), vec!["hangzhou".to_string()]);
+    app.configure_mt_access(&access).unwrap();
+    let e = app
+        .queue_pretranslate(pid, None, Some("opencc".into()), &Actor::cli())
+        .unwrap_err();
+    assert!(e.to_string().contains("not enabled"), "{e}");
+    assert!(app.mt_backends_for(demo_org(&app)).is_empty());
+    access.insert("nonexistent".to_string(), vec![]);
+    assert!(app.configure_mt_access(&access).is_err());
 }
