@@ -67,6 +67,11 @@ pub const ROUTES: &[(&str, &str, Policy)] = &[
     ("POST", "/l10n/jobs/{job}/cancel", Policy::ProjectManage),
     ("PUT", "/l10n/segments/{segment}", Policy::SegmentTranslate),
     (
+        "PUT",
+        "/l10n/segments/{segment}/source",
+        Policy::ProjectManage,
+    ),
+    (
         "POST",
         "/l10n/segments/{segment}/comments",
         Policy::SegmentTranslate,
@@ -118,6 +123,7 @@ pub fn routes() -> Router<HubState> {
         .route("/l10n/jobs/{job}", get(get_job))
         .route("/l10n/jobs/{job}/cancel", post(cancel_job))
         .route("/l10n/segments/{segment}", put(save_segment))
+        .route("/l10n/segments/{segment}/source", put(edit_source))
         .route("/l10n/segments/{segment}/comments", post(add_comment))
         .route("/l10n/segments/{segment}/mt", post(mt_segment))
         .route("/l10n/segments/{segment}/history", get(history))
@@ -596,4 +602,27 @@ async fn concordance(
     })
     .await?;
     Ok(Json(v))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourceBody {
+    source: String,
+}
+
+/// Corrects a segment's source text (authors revise published chapters).
+/// The target stays as a starting point and the segment goes back to
+/// draft; MT on it then revises the approved translation.
+async fn edit_source(
+    ManagedProject(_, a): ManagedProject,
+    Path(segment): Path<i64>,
+    State(s): State<HubState>,
+    Json(body): Json<SourceBody>,
+) -> Result<Json<serde_json::Value>, HttpError> {
+    let actor = a.actor();
+    let seg = blocking(&s, move |app| {
+        app.edit_segment_source(segment, &body.source, &actor)
+    })
+    .await?;
+    Ok(Json(svc::segment_json(&seg)))
 }

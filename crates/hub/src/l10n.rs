@@ -447,6 +447,44 @@ impl App {
             .map(|x| x.source))
     }
 
+    /// Corrects the source text of a segment (the author revised the
+    /// chapter). The target is kept and the segment goes back to `draft`
+    /// when it was past it; the revision history keeps the old source, so
+    /// MT on the segment revises the approved translation.
+    ///
+    /// Errors: empty or over-long source, unknown segment.
+    pub fn edit_segment_source(
+        &self,
+        id: SegmentId,
+        source: &str,
+        actor: &Actor,
+    ) -> Result<Segment, AppError> {
+        let source = source.trim();
+        if source.is_empty() || source.chars().count() > 20_000 {
+            return Err(AppError::Invalid(
+                "a source segment needs 1–20,000 characters".into(),
+            ));
+        }
+        let cur = self
+            .stores()
+            .l10n
+            .get_segment(id)?
+            .ok_or_else(|| AppError::NotFound(format!("segment {id}")))?;
+        let p = self.project(cur.project)?;
+        let seg =
+            self.stores()
+                .l10n
+                .set_segment_source(id, source, &actor.name, clock::now_ms())?;
+        self.audit(
+            Some(p.org),
+            actor,
+            "l10n.segment.source",
+            &format!("segment:{id}"),
+            serde_json::json!({"old": cur.source, "new": source}),
+        );
+        Ok(seg)
+    }
+
     /// Adds a comment to a segment.
     pub fn comment_segment(
         &self,

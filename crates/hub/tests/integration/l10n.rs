@@ -214,6 +214,39 @@ async fn roles_versions_locks_tm_and_qa_over_the_api() {
     );
     assert!(m[0].score >= 95 && m[0].unit.approved, "{:?}", m[0].score);
 
+    // A source correction keeps the approved target as a draft; only managers may make it.
+    let (s, _) = call(
+        &r,
+        send(
+            "PUT",
+            &format!("{seg_uri}/source"),
+            &translator,
+            serde_json::json!({"source": "梁山伯来了。"}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, b) = call(
+        &r,
+        send(
+            "PUT",
+            &format!("{seg_uri}/source"),
+            &editor,
+            serde_json::json!({"source": format!("{src0}！")}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    let v = json(&b);
+    assert_eq!(
+        (v["state"].as_str(), v["target"].as_str()),
+        (Some("draft"), Some("Liang Shanbo came."))
+    );
+    let hist = app.stores().l10n.segment_history(id0).unwrap();
+    assert!(hist
+        .iter()
+        .any(|h| h.state == SegmentState::Approved && h.source == src0));
+
     // The localized reader shows the translation (and the source where none exists yet).
     let (s, b) = call(&r, get_as(&format!("/l10n/{pid}/read/1"), Some(&viewer))).await;
     assert_eq!(s, StatusCode::OK);
