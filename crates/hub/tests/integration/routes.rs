@@ -143,7 +143,8 @@ fn every_ui_message_exists_in_both_locales() {
     // Every id the pages use is defined.
     let src = concat!(
         include_str!("../../src/web.rs"),
-        include_str!("../../src/web/rights.rs")
+        include_str!("../../src/web/rights.rs"),
+        include_str!("../../src/web/deposit.rs")
     );
     let mut rest = src;
     let mut used = 0;
