@@ -1430,6 +1430,9 @@ fn serve(cfg: &Config, no_sample: bool) -> Result<ExitCode> {
         // Clean shutdown: a last integration of what was staged, then the lock is released.
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         let _ = tokio::task::spawn_blocking(move || integrator.join()).await;
+        // Dropping the last handle releases the log's LOCK.
+        drop(app.take_deposits());
+        drop(log);
         served?;
         Ok::<_, anyhow::Error>(())
     })?;

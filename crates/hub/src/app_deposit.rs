@@ -86,6 +86,16 @@ impl App {
         *self.deposit.svc.write().unwrap_or_else(|p| p.into_inner()) = Some(svc);
     }
 
+    /// Detaches the deposit log (at shutdown: dropping the last handle
+    /// releases its `LOCK`).
+    pub fn take_deposits(&self) -> Option<Arc<DepositService>> {
+        self.deposit
+            .svc
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+    }
+
     /// The attached deposit log, if any.
     pub fn deposits(&self) -> Option<Arc<DepositService>> {
         self.deposit
