@@ -77,6 +77,9 @@ pub struct DepositSettings {
     pub public_url: Option<String>,
     /// HTTP timeout for witnesses and the TSA, seconds (default 10).
     pub http_timeout_secs: Option<u64>,
+    /// Deposit imports, licence grants and EPUB exports automatically in
+    /// `serve` (default true).
+    pub auto: Option<bool>,
 }
 
 /// The resolved configuration every subcommand receives. `Debug` redacts the

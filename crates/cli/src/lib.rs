@@ -1357,6 +1357,29 @@ fn serve(cfg: &Config, no_sample: bool) -> Result<ExitCode> {
         app.configure_mt(&cfg.mt)?;
         app.configure_mt_access(&cfg.mt_orgs)?;
         app.start_job_worker()?;
+        // The hub owns the deposit log while it runs (its LOCK names the hub,
+        // so `qiantang deposit` elsewhere is pointed to the API).
+        let public_url = cfg
+            .deposit
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", cfg.listen));
+        let svc_cfg = deposit::service_config(cfg)?;
+        let (data_dir, holder) = (
+            cfg.data_dir.clone(),
+            format!("{}{public_url}", qiantang_deposit::HUB_HOLDER),
+        );
+        let log = tokio::task::spawn_blocking(move || {
+            qiantang_deposit::DepositService::open_as(&data_dir, svc_cfg, &holder)
+        })
+        .await?
+        .with_context(|| format!("opening the deposit log in {}", cfg.data_dir.join("log").display()))?;
+        let log = Arc::new(log);
+        app.set_deposits(log.clone());
+        app.set_auto_deposit(cfg.deposit.auto.unwrap_or(true));
+        app.set_deposit_public_url(Some(public_url));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let integrator = log.run_integrator(std::time::Duration::from_secs(1), stop.clone());
         let a = app.clone();
         if let Some((email, password)) = tokio::task::spawn_blocking(move || a.ensure_first_admin()).await?? {
             // Printed once to standard output, deliberately not through the log.
@@ -1405,7 +1428,14 @@ fn serve(cfg: &Config, no_sample: bool) -> Result<ExitCode> {
         hub.api_per_minute = cfg.api_per_minute;
         hub.secure_cookies = cfg.secure_cookies;
         hub.session_ttl = std::time::Duration::from_secs(cfg.session_hours * 3600);
-        qiantang_hub::serve(app, hub, listener, shutdown_signal()).await?;
+        let served = qiantang_hub::serve(app.clone(), hub, listener, shutdown_signal()).await;
+        // Clean shutdown: a last integration of what was staged, then the lock is released.
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = tokio::task::spawn_blocking(move || integrator.join()).await;
+        // Dropping the last handle releases the log's LOCK.
+        drop(app.take_deposits());
+        drop(log);
+        served?;
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(ExitCode::SUCCESS)

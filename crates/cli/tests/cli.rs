@@ -608,6 +608,60 @@ fn deposit_receipt_verify_and_tamper() {
 }
 
 #[test]
+fn deposit_while_serve_runs_points_to_the_hub_api() {
+    let d = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qiantang"))
+        .args([
+            "--data-dir",
+            d.path().to_str().unwrap(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "serve",
+            "--no-sample",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(port);
+    let o = qt(d.path(), &["deposit", corpus(LIANG_ZHU).to_str().unwrap()]);
+    let e = String::from_utf8_lossy(&o.stderr).to_string();
+    // The checkpoint of the running hub is served over the API meanwhile.
+    let cp = http(
+        port,
+        "GET /api/v1/log/checkpoint HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!o.status.success());
+    assert!(
+        e.contains("held by the running hub")
+            && e.contains(&format!("POST http://127.0.0.1:{port}/api/v1/deposits")),
+        "{e}"
+    );
+    assert!(
+        cp.contains("200 OK") && cp.contains("qiantang.invalid/log"),
+        "{cp}"
+    );
+    assert!(status.success(), "serve did not exit cleanly: {status:?}");
+    // Once the hub stopped, the lock is gone and the CLI deposits.
+    assert!(!d.path().join("log/LOCK").exists());
+    let o = qt(
+        d.path(),
+        &["deposit", corpus(LIANG_ZHU).to_str().unwrap(), "--json"],
+    );
+    assert_eq!(ok_json(o)["status"], "integrated");
+}
+
+#[test]
 fn deposit_log_lock_refuses_a_second_process() {
     let d = tempfile::tempdir().unwrap();
     let key = stdout_of(qt(d.path(), &["log", "key"]));

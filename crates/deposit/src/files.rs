@@ -28,12 +28,29 @@ impl LockFile {
     /// # Errors
     /// [`DepositError::Locked`] when a running process holds it; IO errors.
     pub fn acquire(dir: &Path) -> Result<Self, DepositError> {
+        Self::acquire_as(dir, None)
+    }
+
+    /// Takes the lock in `dir`, recording who holds it after the pid (one
+    /// line, e.g. the hub's URL), so that a refused process can say where to
+    /// go instead.
+    ///
+    /// # Errors
+    /// As [`LockFile::acquire`].
+    pub fn acquire_as(dir: &Path, holder: Option<&str>) -> Result<Self, DepositError> {
         let path = dir.join(LOCK_FILE);
         let mut f = match OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                let holder = fs::read_to_string(&path).unwrap_or_default();
-                if let Ok(pid) = holder.trim().parse::<u32>() {
+                let text = fs::read_to_string(&path).unwrap_or_default();
+                let mut lines = text.lines();
+                let pid_line = lines.next().unwrap_or("").trim().to_owned();
+                let held_by = lines
+                    .next()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_owned);
+                if let Ok(pid) = pid_line.parse::<u32>() {
                     if cfg!(target_os = "linux") && !Path::new(&format!("/proc/{pid}")).exists() {
                         tracing::warn!(pid, "taking over a stale lock");
                         eprintln!(
@@ -42,17 +59,23 @@ impl LockFile {
                         );
                         fs::remove_file(&path)
                             .map_err(DepositError::io("removing stale", &path))?;
-                        return Self::acquire(dir);
+                        return Self::acquire_as(dir, holder);
                     }
                 }
                 return Err(DepositError::Locked {
                     path,
-                    pid: holder.trim().to_owned(),
+                    pid: pid_line,
+                    holder: held_by,
                 });
             }
             Err(e) => return Err(DepositError::io("creating", &path)(e)),
         };
-        writeln!(f, "{}", std::process::id()).map_err(DepositError::io("writing", &path))?;
+        let text = match holder {
+            Some(h) => format!("{}\n{}\n", std::process::id(), h.replace('\n', " ")),
+            None => format!("{}\n", std::process::id()),
+        };
+        f.write_all(text.as_bytes())
+            .map_err(DepositError::io("writing", &path))?;
         Ok(Self { path })
     }
 }

@@ -40,16 +40,14 @@ pub use service::{
 #[derive(Debug, Error)]
 pub enum DepositError {
     /// Another running process holds the lock.
-    #[error(
-        "the deposit log is locked by another process (lock file {}, pid {pid}); if no qiantang process is running (a stale lock after a crash), remove {}",
-        path.display(),
-        path.display()
-    )]
+    #[error("{}", locked_message(path, pid, holder.as_deref()))]
     Locked {
         /// The lock file.
         path: PathBuf,
-        /// Its content (the holder's pid).
+        /// The holder's pid (first line of the lock file).
         pid: String,
+        /// Who holds it (second line): the hub's base URL when `qiantang serve` holds the log.
+        holder: Option<String>,
     },
     /// No entry with that index.
     #[error("no entry {index} (the log has {size} entries)")]
@@ -99,6 +97,27 @@ pub enum DepositError {
     /// Anything else (stored data that does not parse, …).
     #[error("{0}")]
     Other(String),
+}
+
+/// Prefix of the lock file's second line written by the hub (`qiantang serve`).
+pub const HUB_HOLDER: &str = "qiantang serve ";
+
+fn locked_message(path: &Path, pid: &str, holder: Option<&str>) -> String {
+    match holder.and_then(|h| h.strip_prefix(HUB_HOLDER)) {
+        Some(url) => {
+            let url = url.trim().trim_end_matches('/');
+            format!(
+                "the deposit log is held by the running hub (qiantang serve, pid {pid}, {url}; lock file {}): deposit through the hub's API instead: POST {url}/api/v1/deposits (multipart fields file, title, kind, parent, org; an owner or editor token of the organization), receipts at GET {url}/api/v1/deposits/INDEX/receipt, or the page {url}/deposits; stop the hub to use the log from the command line",
+                path.display()
+            )
+        }
+        None => format!(
+            "the deposit log is locked by another process (lock file {}, pid {pid}{}); if no qiantang process is running (a stale lock after a crash), remove {}",
+            path.display(),
+            holder.map(|h| format!(", {h}")).unwrap_or_default(),
+            path.display()
+        ),
+    }
 }
 
 impl DepositError {

@@ -236,6 +236,28 @@ impl DepositService {
     /// [`DepositError::Locked`], [`DepositError::Config`] (a policy that
     /// cannot be met), key, log and IO errors.
     pub fn open_dir(dir: &Path, config: ServiceConfig) -> Result<Self, DepositError> {
+        Self::open_dir_as(dir, config, None)
+    }
+
+    /// As [`DepositService::open`], recording `holder` in the `LOCK` file
+    /// (the hub writes [`crate::HUB_HOLDER`] and its URL, so that a refused
+    /// `qiantang deposit` points to the hub's API).
+    ///
+    /// # Errors
+    /// See [`DepositService::open_dir`].
+    pub fn open_as(
+        data_dir: &Path,
+        config: ServiceConfig,
+        holder: &str,
+    ) -> Result<Self, DepositError> {
+        Self::open_dir_as(&data_dir.join(LOG_DIR), config, Some(holder))
+    }
+
+    fn open_dir_as(
+        dir: &Path,
+        config: ServiceConfig,
+        holder: Option<&str>,
+    ) -> Result<Self, DepositError> {
         let policy = config.policy();
         if !policy.is_satisfiable() {
             return Err(DepositError::Config(format!(
@@ -245,7 +267,7 @@ impl DepositService {
             )));
         }
         fs::create_dir_all(dir).map_err(DepositError::io("creating", dir))?;
-        let lockfile = LockFile::acquire(dir)?;
+        let lockfile = LockFile::acquire_as(dir, holder)?;
         let key_path = dir.join(KEY_FILE);
         let key = if key_path.exists() {
             read_key_file(&key_path)?
@@ -663,6 +685,51 @@ impl DepositService {
         } else {
             Err(DepositError::NoSuchEntry { index, size })
         }
+    }
+    /// Entry `index` with its status, staged entries included (the hub shows
+    /// pending deposits).
+    ///
+    /// # Errors
+    /// [`DepositError::NoSuchEntry`], log errors.
+    pub fn entry_with_status(
+        &self,
+        index: u64,
+    ) -> Result<(EntryStatus, DepositEntry), DepositError> {
+        let inner = lock(&self.inner);
+        let size = inner.log.size();
+        let entry = if index < size {
+            DepositEntry::from_bytes(&inner.log.entry(index)?)?
+        } else if let Some(e) = inner.staged.get((index - size) as usize) {
+            e.clone()
+        } else {
+            return Err(DepositError::NoSuchEntry { index, size });
+        };
+        Ok((self.status_locked(&inner, index), entry))
+    }
+
+    /// RFC 9162 inclusion proof of entry `index` in the tree of `size`
+    /// entries (`size` at most the checkpoint size).
+    ///
+    /// # Errors
+    /// [`DepositError::Log`] for indices or sizes outside the checkpointed tree.
+    pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, DepositError> {
+        Ok(lock(&self.inner).log.inclusion_proof(index, size)?)
+    }
+
+    /// RFC 9162 consistency proof between tree sizes `old` and `new`.
+    ///
+    /// # Errors
+    /// [`DepositError::Log`] for sizes outside the checkpointed tree.
+    pub fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>, DepositError> {
+        Ok(lock(&self.inner).log.consistency_proof(old, new)?)
+    }
+
+    /// Root hash of the tree of `size` entries.
+    ///
+    /// # Errors
+    /// [`DepositError::Log`] for a size beyond the checkpointed tree.
+    pub fn root(&self, size: u64) -> Result<Hash, DepositError> {
+        Ok(lock(&self.inner).log.root(size)?)
     }
 
     /// Every entry (acknowledged or pending) depositing bytes with this

@@ -19,6 +19,7 @@ use crate::{blocking, HttpError, HubState};
 use qiantang_kb::Concept;
 use qiantang_works::import::ImportOptions;
 
+pub mod deposit;
 pub mod rights;
 
 /// The OpenAPI 3.1 document of this API.
@@ -69,6 +70,19 @@ pub const ROUTES: &[(&str, &str, Policy)] = &[
     ("POST", "/orgs/{org}/tokens", Policy::OrgOwner),
     ("DELETE", "/orgs/{org}/tokens/{token}", Policy::OrgOwner),
     ("GET", "/orgs/{org}/audit", Policy::OrgOwner),
+    // The copyright deposit log (api/deposit.rs): depositing needs owner or
+    // editor; entries, receipts, certificates, proofs and tiles are public
+    // (the log is public: its tiles carry every entry's metadata).
+    ("POST", "/deposits", Policy::OrgWrite),
+    ("GET", "/deposits", Policy::Public),
+    ("GET", "/deposits/{index}", Policy::Public),
+    ("GET", "/deposits/{index}/receipt", Policy::Public),
+    ("GET", "/deposits/{index}/certificate", Policy::Public),
+    ("GET", "/log/key", Policy::Public),
+    ("GET", "/log/checkpoint", Policy::Public),
+    ("GET", "/log/tile/{*path}", Policy::Public),
+    ("GET", "/log/proof/inclusion", Policy::Public),
+    ("GET", "/log/proof/consistency", Policy::Public),
 ];
 
 /// Every API route: [`ROUTES`] plus the localization table
@@ -125,6 +139,21 @@ pub fn routes() -> Router<HubState> {
         .route("/orgs/{org}/tokens", get(list_tokens).post(create_token))
         .route("/orgs/{org}/tokens/{token}", delete(revoke_token))
         .route("/orgs/{org}/audit", get(org_audit))
+        .route(
+            "/deposits",
+            get(deposit::search_deposits).post(deposit::create_deposit),
+        )
+        .route("/deposits/{index}", get(deposit::get_deposit))
+        .route("/deposits/{index}/receipt", get(deposit::get_receipt))
+        .route(
+            "/deposits/{index}/certificate",
+            get(deposit::get_certificate),
+        )
+        .route("/log/key", get(deposit::log_key))
+        .route("/log/checkpoint", get(deposit::log_checkpoint))
+        .route("/log/tile/{*path}", get(deposit::log_tile))
+        .route("/log/proof/inclusion", get(deposit::inclusion))
+        .route("/log/proof/consistency", get(deposit::consistency))
 }
 
 async fn me(

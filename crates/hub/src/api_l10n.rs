@@ -290,7 +290,7 @@ struct FormatQuery {
 }
 
 async fn export(
-    ReadableProject(p, _): ReadableProject,
+    ReadableProject(p, a): ReadableProject,
     Query(q): Query<FormatQuery>,
     State(s): State<HubState>,
 ) -> Result<Response, HttpError> {
@@ -301,7 +301,22 @@ async fn export(
         ))
     })?;
     let id = p.id;
-    let bytes = blocking(&s, move |app| app.export_project(id, format)).await?;
+    // An EPUB exported by a project manager is a translation: it is
+    // deposited (kind translation, parent = the work's entry) when the hub
+    // holds the deposit log and automatic deposits are on.
+    let deposit = format == ExportFormat::Epub
+        && a.caller
+            .can(qiantang_auth::policy::Action::ManageL10n { org: p.org });
+    let actor = a.actor();
+    let project = p.clone();
+    let bytes = blocking(&s, move |app| {
+        let bytes = app.export_project(id, format)?;
+        if deposit {
+            app.deposit_translation(&project, &bytes, &actor);
+        }
+        Ok(bytes)
+    })
+    .await?;
     let name = format!("project-{id}-{}.{}", p.locale, format.extension());
     Ok((
         [

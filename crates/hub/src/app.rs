@@ -108,6 +108,8 @@ pub struct App {
     pub(crate) l10n_state: crate::l10n::L10nState,
     /// The piracy check's LSH index, built on first use and dropped when works change.
     pub(crate) piracy: RwLock<Option<Arc<crate::app_piracy::PiracyIndex>>>,
+    /// The deposit log handle and settings ([`crate::app_deposit`]).
+    pub(crate) deposit: crate::app_deposit::DepositState,
 }
 
 /// What an import did (or, in a dry run, would do).
@@ -191,6 +193,7 @@ impl App {
             kb: RwLock::new(Arc::new(view)),
             l10n_state: Default::default(),
             piracy: RwLock::new(None),
+            deposit: Default::default(),
         }))
     }
 
@@ -305,6 +308,9 @@ impl App {
         // Fingerprints right after the import's transaction; a work left
         // without them (crash, error) is fingerprinted when the index is built.
         self.fingerprint_chapters(id, &work.chapters);
+        // The copyright deposit of the source file and every chapter body
+        // (when automatic deposits are on and the log is attached).
+        self.deposit_import(org, id, file_name, bytes, &title, &work.chapters);
         tracing::info!(
             work = id,
             chapters = work.chapters.len(),

@@ -9,8 +9,10 @@
 //! it first fingerprints works that have none (imported before fingerprints
 //! existed, or interrupted between the import and its fingerprints).
 //!
-//! Evidence: each match carries the work's import time; `deposit` is the hook
-//! for the earliest deposit-log entry once imports deposit automatically.
+//! Evidence: each match carries the work's import time and, when the deposit
+//! log is attached, the earliest entry of the owning organization for the
+//! matched chapter body's SHA-256 ([`App::chapter_deposit`]) with the time
+//! the log attests for it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -49,10 +51,12 @@ impl PiracyIndex {
 pub struct Evidence {
     /// Import time of the work, Unix milliseconds.
     pub imported_ms: i64,
-    /// Index of the earliest deposit-log entry of the chapter or work, when deposited
-    /// (imports do not deposit automatically yet: always `None` for now).
+    /// Index of the earliest deposit-log entry of the matched chapter body by
+    /// the owning organization, when deposited.
     pub deposit_index: Option<u64>,
-    /// Time of that deposit, Unix milliseconds.
+    /// Time the log attests for that entry, Unix milliseconds: the RFC 3161
+    /// token's time, else the earliest witness cosignature (`None` while
+    /// pending or without TSA and witnesses).
     pub deposit_ms: Option<i64>,
 }
 
@@ -282,14 +286,17 @@ impl App {
                     let o = self.stores().auth.get_org(w.org)?;
                     e.insert(o.map(|o| o.name).unwrap_or_default());
                 }
-                let chapter_title = self
+                let meta = self
                     .stores()
                     .works
                     .list_chapters(work_id)?
                     .into_iter()
-                    .find(|c| c.number == chapter)
-                    .map(|c| c.title)
-                    .unwrap_or_default();
+                    .find(|c| c.number == chapter);
+                let org_name = orgs.get(&w.org).cloned().unwrap_or_default();
+                let deposit = meta
+                    .as_ref()
+                    .and_then(|c| self.chapter_deposit(&org_name, &c.sha256));
+                let chapter_title = meta.map(|c| c.title).unwrap_or_default();
                 seg.matches.push(PiracyMatch {
                     work: work_id,
                     work_title: w.title.clone(),
@@ -300,8 +307,8 @@ impl App {
                     similarity: m.similarity,
                     evidence: Evidence {
                         imported_ms: w.created_ms,
-                        deposit_index: None,
-                        deposit_ms: None,
+                        deposit_index: deposit.map(|d| d.0),
+                        deposit_ms: deposit.and_then(|d| d.1),
                     },
                 });
             }

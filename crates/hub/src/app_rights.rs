@@ -120,11 +120,12 @@ impl App {
                 .get_org(work.org)?
                 .map(|o| o.name)
                 .unwrap_or_default();
-            // The deposit leaf is computed now; it is appended to the log
-            // when the hub's deposit service lands (grants.deposit_index).
+            // The deposit leaf; appended to the log (and its index recorded
+            // in grants.deposit_index) when automatic deposits are on.
             let leaf = g
-                .deposit_entry(&licensor, &work.title, &actor.name, None)
+                .deposit_entry(&licensor, &work.title, "hub:licence", None)
                 .map_err(|e| AppError::Invalid(e.to_string()))?;
+            let deposit_index = self.deposit_grant(g, &licensor, &work.title);
             self.audit(
                 Some(work.org),
                 actor,
@@ -140,8 +141,14 @@ impl App {
                     "start": g.start, "end": g.end, "status": g.status,
                     "conflicts": g.conflicts.iter().map(|c| c.grant).collect::<Vec<_>>(),
                     "deposit_sha256": leaf.sha256,
+                    "deposit_index": deposit_index,
                 }),
             );
+            if let Some(i) = deposit_index {
+                let mut g = g.clone();
+                g.deposit_index = Some(i);
+                return Ok(GrantOutcome::Created(g));
+            }
         }
         Ok(out)
     }

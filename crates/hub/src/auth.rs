@@ -313,7 +313,7 @@ pub fn urlencode(s: &str) -> String {
         .collect()
 }
 
-fn refuse(parts: &Parts, caller: &Caller, what: &str) -> Refusal {
+pub(crate) fn refuse(parts: &Parts, caller: &Caller, what: &str) -> Refusal {
     // Nested routers see a path without `/api/v1`; the original URI has it.
     let uri = parts
         .extensions
@@ -383,7 +383,7 @@ pub fn grantable_role(caller: &Caller, name: &str) -> Result<Role, HttpError> {
     Ok(role)
 }
 
-fn request_auth(parts: &Parts) -> RequestAuth {
+pub(crate) fn request_auth(parts: &Parts) -> RequestAuth {
     parts
         .extensions
         .get::<RequestAuth>()

@@ -10,6 +10,7 @@ pub mod api;
 pub mod api_l10n;
 pub mod app;
 pub mod app_auth;
+pub mod app_deposit;
 pub mod app_piracy;
 pub mod app_rights;
 pub mod auth;

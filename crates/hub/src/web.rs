@@ -20,6 +20,7 @@ use crate::i18n::{tr, tr_args, Locale};
 use crate::{blocking, HttpError, HubState};
 use qiantang_kb::{Concept, LabelKind, Status, CATEGORIES, EN, PINYIN, ZH_HANS, ZH_HANT};
 
+mod deposit;
 mod rights;
 
 /// Page routes: (method, path template, access rule), checked by the route tests.
@@ -60,6 +61,10 @@ pub const PAGE_ROUTES: &[(&str, &str, Policy)] = &[
         "/account/orgs/{org}/tokens/{token}/revoke",
         Policy::OrgOwner,
     ),
+    ("GET", "/deposits", Policy::Authenticated),
+    ("POST", "/deposits", Policy::OrgWrite),
+    ("GET", "/deposits/{index}", Policy::Public),
+    ("GET", "/verify/{index}", Policy::Public),
     ("GET", "/static/app.css", Policy::Public),
     ("GET", "/static/app.js", Policy::Public),
 ];
@@ -94,6 +99,12 @@ pub fn routes() -> Router<HubState> {
             get(rights::piracy_page).post(rights::piracy_submit),
         )
         .route("/import", get(import_form).post(import_submit))
+        .route(
+            "/deposits",
+            get(deposit::deposits_page).post(deposit::deposit_submit),
+        )
+        .route("/deposits/{index}", get(deposit::deposit_entry_page))
+        .route("/verify/{index}", get(deposit::verify_page))
         .route("/kb", get(kb_page))
         .route("/kb/concepts/{id}", get(concept_page))
         .route(
@@ -275,6 +286,7 @@ pub(crate) fn layout_with(c: &Ctx, title: &str, head: Markup, body: Markup) -> R
                             a href="/import" { (tr(c.loc, "nav-import")) }
                             @if user.is_some() { a href="/l10n" { (tr(c.loc, "nav-l10n")) } }
                             @if c.auth.caller.is_authenticated() { a href="/piracy" { (tr(c.loc, "nav-piracy")) } }
+                            @if c.auth.caller.is_authenticated() { a href="/deposits" { (tr(c.loc, "nav-deposits")) } }
                             a href="/api/v1/openapi.json" { (tr(c.loc, "nav-api")) }
                             a.lang href={ "/lang/" (other.tag()) } hreflang=(other.tag()) { (tr(c.loc, "lang-switch")) }
                             @if let Some(u) = &user {

@@ -41,6 +41,10 @@ struct World {
 fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let app = App::open(dir.path()).unwrap();
+    // The deposit log, so that the deposit routes answer for real (entry 0 exists).
+    app.set_deposits(std::sync::Arc::new(
+        qiantang_deposit::DepositService::open(dir.path(), Default::default()).unwrap(),
+    ));
     let a = app.create_org("alpha", &Actor::cli()).unwrap().id;
     let b = app.create_org("beta", &Actor::cli()).unwrap().id;
     let text = std::fs::read(crate::corpus(
@@ -154,6 +158,8 @@ fn fill(path: &str, w: &World) -> String {
         .replace("{job}", &w.job.to_string())
         .replace("{entry}", &w.entry.to_string())
         .replace("{licence}", "1")
+        .replace("{index}", "0")
+        .replace("{*path}", "0/000.p/1")
 }
 
 fn refused(status: StatusCode) -> bool {

@@ -3,6 +3,7 @@
 
 mod api;
 mod authz;
+mod deposit;
 mod import;
 mod kb;
 mod l10n;

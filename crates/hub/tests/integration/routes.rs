@@ -154,6 +154,7 @@ fn every_ui_message_exists_in_both_locales() {
         ("web.rs", include_str!("../../src/web.rs")),
         ("web/rights.rs", include_str!("../../src/web/rights.rs")),
         ("web_l10n.rs", include_str!("../../src/web_l10n.rs")),
+        ("web/deposit.rs", include_str!("../../src/web/deposit.rs")),
     ] {
         for pat in [
             "tr(c.loc, \"",
