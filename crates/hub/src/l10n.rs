@@ -611,17 +611,7 @@ impl App {
 
     /// Writes an organization's TM as TMX 1.4b.
     pub fn export_tmx(&self, org: OrgId) -> Result<Vec<u8>, AppError> {
-        let units = self.stores().l10n.units(org)?;
-        let mut out = Vec::new();
-        qiantang_l10n::tmx::write_tmx(
-            &qiantang_l10n::tmx::TmxDocument::from_units(
-                qiantang_l10n::tmx::TmxHeader::qiantang(SOURCE_LANG),
-                &units,
-            ),
-            &mut out,
-        )
-        .map_err(|e| AppError::Invalid(format!("TMX export: {e}")))?;
-        Ok(out)
+        tmx_bytes(&self.stores().l10n.units(org)?)
     }
 
     // ------------------------------------------------------------------
@@ -1634,16 +1624,7 @@ impl App {
                     }
                     prev = Some(s);
                 }
-                let mut out = Vec::new();
-                qiantang_l10n::tmx::write_tmx(
-                    &qiantang_l10n::tmx::TmxDocument::from_units(
-                        qiantang_l10n::tmx::TmxHeader::qiantang(SOURCE_LANG),
-                        &units,
-                    ),
-                    &mut out,
-                )
-                .map_err(|e| AppError::Invalid(format!("TMX export: {e}")))?;
-                Ok(out)
+                tmx_bytes(&units)
             }
             ExportFormat::Epub => self.export_epub(&p, &segs, &chapters),
         }
@@ -1996,4 +1977,18 @@ impl App {
             })
             .collect())
     }
+}
+
+/// Translation units as a TMX 1.4b document (UTF-8 bytes).
+fn tmx_bytes(units: &[TranslationUnit]) -> Result<Vec<u8>, AppError> {
+    let mut out = Vec::new();
+    qiantang_l10n::tmx::write_tmx(
+        &qiantang_l10n::tmx::TmxDocument::from_units(
+            qiantang_l10n::tmx::TmxHeader::qiantang(SOURCE_LANG),
+            units,
+        ),
+        &mut out,
+    )
+    .map_err(|e| AppError::Invalid(format!("TMX export: {e}")))?;
+    Ok(out)
 }
