@@ -67,7 +67,7 @@ fn standin() -> (u16, Arc<AtomicUsize>) {
                         t.push_str(&digits);
                     }
                     t.push('.');
-                    serde_json::json!({"id": s["id"], "text": t})
+                    serde_json::json!({"id": s["id"], "src": qiantang_mt::echo_of(text), "text": t})
                 })
                 .collect();
             let content = serde_json::json!({"translations": out}).to_string();

@@ -20,7 +20,7 @@ pub enum MtError {
         body: String,
     },
     /// HTTP 429 after all retries, or a `Retry-After` longer than the configured maximum wait.
-    #[error("rate limited by {backend} (retry after {retry_after:?})")]
+    #[error("rate limited by {backend}{}", retry_after.map(|d| format!(" (retry after {} s)", d.as_secs())).unwrap_or_default())]
     RateLimited {
         /// Backend name.
         backend: String,

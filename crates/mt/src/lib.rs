@@ -51,7 +51,7 @@ pub use libre::{libre_lang, LibreTranslateBackend};
 pub use model::{
     ContextPair, MtMode, MtRequest, MtResponse, MtSegment, MtTerm, Revision, SegmentFailure, Usage,
 };
-pub use openai::{reply_schema, OpenAiBackend};
+pub use openai::{echo_of, reply_schema, OpenAiBackend, ECHO_CHARS};
 pub use opencc::{convert as opencc_convert, OpenCcBackend, Variant as OpenCcVariant};
 
 /// A machine-translation backend. Implementations are blocking, thread-safe and cheap to

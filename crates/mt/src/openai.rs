@@ -59,7 +59,11 @@ impl OpenAiBackend {
         }
         let text = self.http.post_json(&self.url, &headers, &body, usage)?;
         let reply = parse_completion(&text, usage)?;
-        batch::align(batch, reply)
+        check_echoes(batch, &reply)?;
+        batch::align(
+            batch,
+            reply.into_iter().map(|(id, _, text)| (id, text)).collect(),
+        )
     }
 
     fn body(&self, req: &MtRequest, context: &[ContextPair], batch: &[&MtSegment]) -> Value {
@@ -122,9 +126,10 @@ pub fn reply_schema() -> Value {
                     "type": "object",
                     "properties": {
                         "id": {"type": "integer"},
+                        "src": {"type": "string"},
                         "text": {"type": "string"},
                     },
-                    "required": ["id", "text"],
+                    "required": ["id", "src", "text"],
                     "additionalProperties": false,
                 },
             },
@@ -158,7 +163,7 @@ fn system_prompt(
         );
     }
     p.push_str(
-        "Reply with JSON only, exactly of the form {\"translations\":[{\"id\":<id>,\"text\":\"<translation>\"}]}.\n",
+        "Reply with JSON only, exactly of the form {\"translations\":[{\"id\":<id>,\"src\":\"<the first 4 characters of that segment's source, copied exactly>\",\"text\":\"<translation>\"}]}.\n",
     );
     if let Some(s) = req.synopsis.as_deref().filter(|s| !s.trim().is_empty()) {
         p.push_str("\nSynopsis of the work:\n");
@@ -188,9 +193,61 @@ fn system_prompt(
     p
 }
 
+/// Characters of a segment's source the model must copy into `src` (the echo check).
+pub const ECHO_CHARS: usize = 4;
+
+/// The echo a correct reply carries for `source`: its first [`ECHO_CHARS`]
+/// characters, whitespace removed.
+pub fn echo_of(source: &str) -> String {
+    source
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .take(ECHO_CHARS)
+        .collect()
+}
+
+/// The echo check: in a batch of several segments, every item must copy the
+/// start of the source of the segment whose id it carries into `src`. A
+/// model that moves a translation to another id moves its `src` along, so
+/// the mismatch shows even when the segments carry no numbers. A reply
+/// without echoes is refused (retried, then split); single segments need no
+/// echo (there is nothing to confuse them with).
+fn check_echoes(
+    batch: &[&MtSegment],
+    reply: &[(u32, Option<String>, String)],
+) -> Result<(), MtError> {
+    if batch.len() < 2 {
+        return Ok(());
+    }
+    for (id, src, _) in reply {
+        let Some(seg) = batch.iter().find(|s| s.id == *id) else {
+            continue; // unknown ids are refused by `align`
+        };
+        let want = echo_of(&seg.text);
+        let got: String = src
+            .as_deref()
+            .unwrap_or("")
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if got.is_empty() {
+            return Err(MtError::BadReply {
+                reason: format!("item {id} does not echo the start of its source (src)"),
+            });
+        }
+        if got != want && !(got.chars().count() >= 2 && want.starts_with(&got)) {
+            return Err(MtError::Misaligned { ids: vec![*id] });
+        }
+    }
+    Ok(())
+}
+
 /// Reads a chat-completions reply: usage, then `choices[0].message.content` as the
 /// translations JSON (code fences tolerated; ids as numbers or numeric strings).
-fn parse_completion(text: &str, usage: &mut Usage) -> Result<Vec<(u32, String)>, MtError> {
+fn parse_completion(
+    text: &str,
+    usage: &mut Usage,
+) -> Result<Vec<(u32, Option<String>, String)>, MtError> {
     let v: Value = serde_json::from_str(text).map_err(|e| MtError::BadReply {
         reason: format!("completion is not JSON: {e}"),
     })?;
@@ -222,8 +279,11 @@ fn parse_completion(text: &str, usage: &mut Usage) -> Result<Vec<(u32, String)>,
     parse_translations(content)
 }
 
-/// Parses `{"translations":[{"id":N,"text":"…"}]}` (optionally inside a ``` fence).
-pub(crate) fn parse_translations(content: &str) -> Result<Vec<(u32, String)>, MtError> {
+/// Parses `{"translations":[{"id":N,"src":"…","text":"…"}]}` (optionally inside a
+/// ``` fence); `src` is the echo of the source's start, absent in older replies.
+pub(crate) fn parse_translations(
+    content: &str,
+) -> Result<Vec<(u32, Option<String>, String)>, MtError> {
     let trimmed = strip_fence(content);
     let v: Value = serde_json::from_str(trimmed).map_err(|e| MtError::BadReply {
         reason: format!("content is not JSON: {e}"),
@@ -254,7 +314,8 @@ pub(crate) fn parse_translations(content: &str) -> Result<Vec<(u32, String)>, Mt
             .ok_or_else(|| MtError::BadReply {
                 reason: format!("item {id} has no text"),
             })?;
-        out.push((id, text.to_string()));
+        let src = item.get("src").and_then(Value::as_str).map(str::to_string);
+        out.push((id, src, text.to_string()));
     }
     Ok(out)
 }
@@ -328,7 +389,7 @@ mod tests {
         let r =
             parse_translations("```json\n{\"translations\":[{\"id\":\"3\",\"text\":\"x\"}]}\n```")
                 .unwrap();
-        assert_eq!(r, vec![(3, "x".to_string())]);
+        assert_eq!(r, vec![(3, None, "x".to_string())]);
         assert!(parse_translations("Sure! Here you go").is_err());
         assert!(parse_translations("{\"translations\":[{\"id\":-1,\"text\":\"x\"}]}").is_err());
     }

@@ -245,9 +245,14 @@ fn correct_items(s: &Seen) -> Vec<(u64, String)> {
         .collect()
 }
 
+/// The reply JSON; like a model, each item echoes the start of the source its text
+/// translates (recovered from the fake translation, so it moves with a swapped text).
 fn translations_json(items: &[(u64, String)]) -> String {
-    json!({"translations": items.iter().map(|(id, t)| json!({"id": id, "text": t})).collect::<Vec<_>>()})
-        .to_string()
+    json!({"translations": items.iter().map(|(id, t)| {
+        let src = t.strip_prefix("EN<").and_then(|x| x.strip_suffix('>')).unwrap_or(t);
+        json!({"id": id, "src": qiantang_mt::echo_of(src), "text": t})
+    }).collect::<Vec<_>>()})
+    .to_string()
 }
 
 fn openai_correct(s: &Seen) -> Reply {
@@ -1058,4 +1063,45 @@ fn duplicate_ids_are_refused_before_any_call() {
     let r = req(&[(1, "一"), (1, "二")]);
     assert!(matches!(backend.translate(&r), Err(MtError::Request(_))));
     assert_eq!(server.count(), 0);
+}
+
+#[test]
+fn openai_swaps_without_numbers_are_caught_by_the_source_echo() {
+    // Regression (fresh-user trial): swapped items of digit-free segments were accepted.
+    let server = StandIn::start(|_, s| {
+        let mut items = correct_items(s);
+        if items.len() >= 2 {
+            items.swap(0, 1);
+            let (a, b) = (items[0].0, items[1].0);
+            items[0].0 = b;
+            items[1].0 = a;
+        }
+        completion(&translations_json(&items))
+    });
+    let backend = build_backend(&openai_config(&server.url, "")).unwrap();
+    let r = req(&[
+        (0, "他走了。"),
+        (1, "天亮了，雨也停了。"),
+        (2, "师父笑道。"),
+    ]);
+    let resp = backend.translate(&r).unwrap();
+    assert_aligned(&r, &resp, fake);
+    assert!(resp.is_complete(), "{resp:?}");
+    // A reply whose items carry no echo at all is refused for batches, too.
+    let bare = StandIn::start(|_, s| {
+        let items = correct_items(s);
+        completion(
+            &json!({"translations": items.iter().map(|(id, t)| json!({"id": id, "text": t})).collect::<Vec<_>>()})
+                .to_string(),
+        )
+    });
+    let backend = build_backend(&openai_config(&bare.url, "")).unwrap();
+    let resp = backend.translate(&r).unwrap();
+    assert_aligned(&r, &resp, fake);
+    assert!(
+        bare.requests()
+            .iter()
+            .any(|s| openai_segments(s).len() == 1),
+        "fell back to single segments"
+    );
 }
