@@ -50,6 +50,8 @@ pub const SOURCE_LANG: &str = "zh-Hans";
 const MT_BATCH: usize = 20;
 /// Already translated segments sent as context with each batch.
 const MT_CONTEXT: usize = 3;
+/// Consecutive batches without a single translation after which a job stops.
+const MAX_FAILED_BATCHES: u32 = 3;
 
 /// The store-backed MT cache: the same request never costs a second call,
 /// across restarts.
@@ -851,8 +853,18 @@ impl App {
         let todo: Vec<usize> = (0..all.len())
             .filter(|&i| in_range(&all[i]) && all[i].state == SegmentState::New)
             .collect();
-        let total = todo.len() as u32 + job.done;
-        let mut done = job.done;
+        // Progress counts this run's segments: a resumed job starts over on
+        // what is still `new` (finished segments are no longer new).
+        if job.done > 0 || job.state == JobState::Running {
+            tracing::info!(
+                job = job.id,
+                remaining = todo.len(),
+                "resuming a pre-translation job"
+            );
+        }
+        let total = todo.len() as u32;
+        let mut done = 0u32;
+        let mut failed_batches = 0u32;
         let mut report = PretranslateReport::default();
         let mut j = self.stores().l10n.update_job(
             job.id,
@@ -922,6 +934,25 @@ impl App {
                 let resp = b
                     .translate(&req)
                     .map_err(|e| AppError::Invalid(format!("MT backend {}: {e}", b.name())))?;
+                // A backend that answers no segment of several batches in a row
+                // is broken (wrong model, wrong format): stop instead of paying
+                // for thousands of retries.
+                if resp.translations.is_empty() {
+                    failed_batches += 1;
+                    if failed_batches >= MAX_FAILED_BATCHES {
+                        let why = resp
+                            .failures
+                            .first()
+                            .map(|f| f.reason.clone())
+                            .unwrap_or_default();
+                        return Err(AppError::Invalid(format!(
+                            "MT backend {} translated no segment of {failed_batches} batches in a row (last: {why}); the job stopped — check the backend's model and reply format",
+                            b.name()
+                        )));
+                    }
+                } else {
+                    failed_batches = 0;
+                }
                 usage.requests += resp.usage.requests;
                 usage.prompt_tokens += resp.usage.prompt_tokens;
                 usage.completion_tokens += resp.usage.completion_tokens;
@@ -1079,6 +1110,22 @@ fn qa_segment(
 /// region or numeric region, variants) and returns it in canonical case.
 pub fn check_locale(tag: &str) -> Result<String, AppError> {
     let tag = tag.trim();
+    if tag.len() > 35 {
+        return Err(AppError::Invalid(
+            "a BCP 47 language tag is at most 35 characters here (e.g. en, es-419, zh-Hant-TW)"
+                .into(),
+        ));
+    }
+    // Registered subtags only (IANA Language Subtag Registry, RFC 5646 §3):
+    // `xx` or a region given as a language (`US`) are refused.
+    let valid = language_tags::LanguageTag::parse(tag)
+        .ok()
+        .filter(|t| t.validate().is_ok() && t.primary_language().len() <= 3);
+    if valid.is_none() {
+        return Err(AppError::Invalid(format!(
+            "{tag:?} is not a registered BCP 47 language tag (e.g. en, es-419, pt-BR, zh-Hant-TW)"
+        )));
+    }
     let bad = || {
         AppError::Invalid(format!(
             "{tag:?} is not a BCP 47 language tag (e.g. en, es-419, pt-BR, zh-Hant-TW)"
@@ -1770,9 +1817,15 @@ impl App {
             if state > SegmentState::Translated && !perms.review {
                 state = SegmentState::Translated;
             }
-            if u.target.as_deref().is_none_or(|t| t.trim().is_empty()) && state > SegmentState::New
-            {
+            let has_target = u.target.as_deref().is_some_and(|t| !t.trim().is_empty());
+            if !has_target && state > SegmentState::New {
                 state = SegmentState::New;
+            }
+            // A target that arrives with state `new` is someone's work: keep it
+            // as a draft, so pre-translation (which fills only `new`) never
+            // overwrites it.
+            if has_target && state == SegmentState::New {
+                state = SegmentState::Draft;
             }
             let changed = u.target != s.target || state != s.state;
             for n in &u.notes {

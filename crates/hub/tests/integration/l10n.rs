@@ -78,6 +78,20 @@ async fn roles_versions_locks_tm_and_qa_over_the_api() {
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(String::from_utf8_lossy(&b).contains("BCP 47"));
+    // Registered subtags only: no made-up language, no region as a language.
+    for bad in ["xx", "US", "zh-Hant-XQ-"] {
+        let (s, _) = call(
+            &r,
+            send(
+                "POST",
+                &format!("/api/v1/works/{work}/l10n"),
+                &editor,
+                serde_json::json!({"locale": bad, "market": "US"}),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}");
+    }
     let (s, b) = call(
         &r,
         send(
