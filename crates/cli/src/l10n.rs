@@ -83,6 +83,20 @@ pub enum L10nCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Change a project's settings.
+    Set {
+        /// Project id.
+        project: i64,
+        /// Default MT backend for pre-translation and MT on demand (`none` = TM only).
+        #[arg(long)]
+        backend: Option<String>,
+        /// Minimum TM score used by pre-translation (50–100).
+        #[arg(long)]
+        tm_threshold: Option<u8>,
+        /// How first-occurrence glosses are written: inline or footnote.
+        #[arg(long)]
+        gloss_style: Option<String>,
+    },
     /// Run every QA check over the project.
     Qa {
         /// Project id.
@@ -320,6 +334,35 @@ pub fn l10n(app: &Arc<App>, _cfg: &Config, cmd: L10nCmd) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
+        L10nCmd::Set {
+            project,
+            backend,
+            tm_threshold,
+            gloss_style,
+        } => {
+            let mut settings = app.project(project)?.settings;
+            if let Some(b) = backend {
+                settings.mt_backend = (b != "none").then_some(b);
+            }
+            if let Some(t) = tm_threshold {
+                settings.tm_threshold = t;
+            }
+            if let Some(g) = gloss_style {
+                settings.gloss_style = match g.as_str() {
+                    "inline" => qiantang_l10n::model::GlossStyle::Inline,
+                    "footnote" => qiantang_l10n::model::GlossStyle::Footnote,
+                    other => bail!("--gloss-style takes inline or footnote, not {other:?}"),
+                };
+            }
+            let p = app.update_project_settings(project, settings, &actor)?;
+            println!(
+                "project {}: backend {}, TM threshold {}, glosses {:?}",
+                p.id,
+                p.settings.mt_backend.as_deref().unwrap_or("none (TM only)"),
+                p.settings.tm_threshold,
+                p.settings.gloss_style
+            );
+        }
         L10nCmd::Qa {
             project,
             json,
@@ -368,6 +411,23 @@ pub fn l10n(app: &Arc<App>, _cfg: &Config, cmd: L10nCmd) -> Result<ExitCode> {
             let bytes = app.export_project(project, format)?;
             write_file(&output, &bytes)?;
             eprintln!("wrote {} ({} bytes)", output.display(), bytes.len());
+            if format == ExportFormat::Epub {
+                let total = app
+                    .stores()
+                    .l10n
+                    .progress(project)?
+                    .first()
+                    .copied()
+                    .unwrap_or_default();
+                let untranslated = total.count(SegmentState::New);
+                let unconfirmed = total.count(SegmentState::Draft);
+                if untranslated > 0 || unconfirmed > 0 {
+                    eprintln!(
+                        "warning: {untranslated} of {} segments have no translation (their Chinese source is in the EPUB) and {unconfirmed} are unconfirmed drafts; run `qiantang l10n qa {project}`",
+                        total.total()
+                    );
+                }
+            }
         }
         L10nCmd::Import {
             project,

@@ -1429,6 +1429,8 @@ fn serve(cfg: &Config, no_sample: bool) -> Result<ExitCode> {
         hub.secure_cookies = cfg.secure_cookies;
         hub.session_ttl = std::time::Duration::from_secs(cfg.session_hours * 3600);
         let served = qiantang_hub::serve(app.clone(), hub, listener, shutdown_signal()).await;
+        // Background jobs stop after their current batch (they resume at the next start).
+        app.stop_jobs();
         // Clean shutdown: a last integration of what was staged, then the lock is released.
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         let _ = tokio::task::spawn_blocking(move || integrator.join()).await;
@@ -1438,6 +1440,9 @@ fn serve(cfg: &Config, no_sample: bool) -> Result<ExitCode> {
         served?;
         Ok::<_, anyhow::Error>(())
     })?;
+    // Requests still running on the blocking pool (e.g. a slow MT call) get a
+    // few seconds; the process does not wait for them beyond that.
+    rt.shutdown_timeout(std::time::Duration::from_secs(5));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -232,14 +232,20 @@ fn jigong_into_en_vi_and_zh_hant_end_to_end() {
         .as_i64()
         .unwrap()
         .to_string();
-    let r = ok_json(run(&[
+    let o = run(&[
         "l10n",
-        "pretranslate",
+        "set",
         &vi,
         "--backend",
         "standin",
-        "--json",
-    ]));
+        "--tm-threshold",
+        "80",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!run(&["l10n", "set", &vi, "--backend", "nope"])
+        .status
+        .success());
+    let r = ok_json(run(&["l10n", "pretranslate", &vi, "--json"]));
     assert_eq!(r["state"], "done", "{r}");
     let xv = d.path().join("vi.xlf");
     assert!(run(&[

@@ -41,6 +41,8 @@ pub struct L10nState {
     access: RwLock<BTreeMap<String, Vec<String>>>,
     tm: Mutex<HashMap<OrgId, Arc<RwLock<qiantang_l10n::tm::TmIndex>>>>,
     queue: Mutex<Option<mpsc::Sender<JobId>>>,
+    /// Set at shutdown: running jobs stop after their current batch.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 /// Source language of every project (works are Chinese; the importer refuses others).
@@ -308,6 +310,37 @@ impl App {
             serde_json::json!({"work": work, "locale": locale, "market": market}),
         );
         Ok(p)
+    }
+
+    /// Changes a project's settings: default MT backend (`None` = TM only),
+    /// TM threshold (50–100) and gloss style.
+    ///
+    /// Errors: unknown or not-allowed backend, threshold out of range.
+    pub fn update_project_settings(
+        &self,
+        id: ProjectId,
+        settings: ProjectSettings,
+        actor: &Actor,
+    ) -> Result<Project, AppError> {
+        let p = self.project(id)?;
+        if let Some(b) = &settings.mt_backend {
+            self.backend(b, p.org)?;
+        }
+        if !(50..=100).contains(&settings.tm_threshold) {
+            return Err(AppError::Invalid(format!(
+                "a TM threshold of {} is out of range: use 50–100 (75 is the industry default)",
+                settings.tm_threshold
+            )));
+        }
+        self.stores().l10n.set_project_settings(id, &settings)?;
+        self.audit(
+            Some(p.org),
+            actor,
+            "l10n.project.settings",
+            &format!("project:{id}"),
+            serde_json::json!({"mt_backend": settings.mt_backend, "tm_threshold": settings.tm_threshold}),
+        );
+        self.project(id)
     }
 
     /// One project; `NotFound` when absent.
@@ -763,6 +796,14 @@ impl App {
         Ok(job)
     }
 
+    /// Asks background jobs to stop after their current batch (hub
+    /// shutdown); they stay `running` and resume at the next start.
+    pub fn stop_jobs(&self) {
+        self.l10n()
+            .stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// Cancels a job; a running job stops after its current batch.
     pub fn cancel_job(&self, id: JobId, actor: &Actor) -> Result<Job, AppError> {
         let j = self
@@ -895,6 +936,19 @@ impl App {
             ..MtUsage::default()
         };
         for batch in todo.chunks(MT_BATCH) {
+            if self
+                .l10n()
+                .stopping
+                .load(std::sync::atomic::Ordering::SeqCst)
+            {
+                tracing::info!(
+                    job = job.id,
+                    done,
+                    total,
+                    "job paused for shutdown; it resumes at the next start"
+                );
+                return Ok(j);
+            }
             // Cancelled in the meantime?
             if let Some(cur) = self.stores().l10n.get_job(job.id)? {
                 if cur.state.is_final() {
