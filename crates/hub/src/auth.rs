@@ -746,11 +746,17 @@ async fn load_project(
         return Ok((a, None));
     };
     let Ok(id) = raw.parse::<i64>() else {
+        let is_page = !parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map(|o| o.0.path().to_string())
+            .unwrap_or_else(|| parts.uri.path().to_string())
+            .starts_with("/api/");
         return Err(Refusal {
             status: StatusCode::BAD_REQUEST,
             message: format!("{key} id {raw:?} is not a number"),
             page_login: None,
-            page: false,
+            page: is_page,
         });
     };
     let app = s.app.clone();
