@@ -185,7 +185,9 @@ impl PgLogMirror {
                     .map_err(|e| pg_detail("connecting", &e))?,
             );
         }
-        let client = guard.as_mut().ok_or_else(|| MirrorError("no connection".into()))?;
+        let client = guard
+            .as_mut()
+            .ok_or_else(|| MirrorError("no connection".into()))?;
         f(client)
     }
 }
@@ -243,7 +245,10 @@ impl LogMirror for PgLogMirror {
     fn size(&self) -> Result<u64, MirrorError> {
         self.with(|c| {
             let row = c
-                .query_one("SELECT COALESCE(MAX(idx) + 1, 0) FROM deposit_log_entries", &[])
+                .query_one(
+                    "SELECT COALESCE(MAX(idx) + 1, 0) FROM deposit_log_entries",
+                    &[],
+                )
                 .map_err(|e| pg_detail("counting entries", &e))?;
             let n: i64 = row.get(0);
             Ok(n.max(0) as u64)

@@ -37,8 +37,8 @@ use qiantang_ledger::tiles::TileId;
 use qiantang_ledger::witness::{add_cosignatures, WitnessPolicy};
 use qiantang_ledger::{KeyType, SignedNote, TlogProof, VerifierKey};
 
-use crate::mirror::LogMirror;
 use crate::files::{generate_key_file, read_key_file, read_optional, write_atomic, LockFile};
+use crate::mirror::LogMirror;
 use crate::receipt::Receipt;
 use crate::witness_client::{self, WitnessClientError};
 use crate::{tsa, DepositError};
@@ -1038,7 +1038,9 @@ fn reconcile(
         if root != cp.root {
             return Err(DepositError::MirrorDiverged {
                 index: cp.size.saturating_sub(1),
-                detail: "the root of the mirrored entries differs from the mirror's signed checkpoint".into(),
+                detail:
+                    "the root of the mirrored entries differs from the mirror's signed checkpoint"
+                        .into(),
             });
         }
         let restored = log.integrate()?;
@@ -1067,7 +1069,11 @@ fn reconcile(
             mirror.append(next, &batch, note.as_deref())?;
             next = to;
         }
-        tracing::info!(from = rows, to = files, "backfilled the PostgreSQL log mirror");
+        tracing::info!(
+            from = rows,
+            to = files,
+            "backfilled the PostgreSQL log mirror"
+        );
     } else if covered < files {
         mirror.save_checkpoint(&log.checkpoint().note)?;
     }

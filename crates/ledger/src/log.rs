@@ -1274,7 +1274,10 @@ mod tests {
         assert_eq!(batch[1], (entry(5), leaf_hash(&entry(5))));
         log.append(&entry(7)).unwrap();
         let e = log.integrate_with(|_, _, _| Err("db down".into()));
-        assert!(matches!(e, Err(LogError::Mirror(ref m)) if m == "db down"), "{e:?}");
+        assert!(
+            matches!(e, Err(LogError::Mirror(ref m)) if m == "db down"),
+            "{e:?}"
+        );
         assert!(matches!(log.append(&entry(8)), Err(LogError::Poisoned)));
         assert_eq!(log.size(), 7);
         drop(log);
