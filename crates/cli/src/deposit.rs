@@ -17,6 +17,7 @@ use qiantang_deposit::witness_server::{self, FileWitnessState};
 use qiantang_deposit::{
     DepositService, ServiceConfig, VerifyOptions, VerifyReport, WitnessEndpoint,
 };
+use qiantang_deposit::{LogMirror, PgLogMirror};
 use qiantang_ledger::entry::{DepositEntry, Kind, ParentRef, VERSION};
 use qiantang_ledger::witness::Witness;
 use qiantang_ledger::KeyType;
@@ -53,8 +54,32 @@ pub fn service_config(cfg: &Config) -> Result<ServiceConfig> {
 /// Lock, key, log and configuration errors.
 pub fn open_service(cfg: &Config) -> Result<DepositService> {
     let dir = cfg.data_dir.join(qiantang_deposit::service::LOG_DIR);
-    DepositService::open(&cfg.data_dir, service_config(cfg)?)
-        .with_context(|| format!("opening the deposit log in {}", dir.display()))
+    DepositService::open_dir_mirrored(
+        &dir,
+        service_config(cfg)?,
+        log_mirror(cfg.database_url.as_deref())?,
+    )
+    .with_context(|| format!("opening the deposit log in {}", dir.display()))
+}
+
+/// The PostgreSQL mirror of the deposit log when `database_url` is a
+/// PostgreSQL URL (the log is then durable in both places), else `None`.
+///
+/// # Errors
+/// Connection errors (the URL redacted).
+pub fn log_mirror(database_url: Option<&str>) -> Result<Option<Arc<dyn LogMirror>>> {
+    match database_url {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            let m = PgLogMirror::connect(url).with_context(|| {
+                format!(
+                    "connecting the deposit log mirror to {}",
+                    qiantang_store::redact_url(url)
+                )
+            })?;
+            Ok(Some(Arc::new(m)))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Builds the entry for a file.

@@ -1369,8 +1369,11 @@ fn serve(cfg: &Config, no_sample: bool) -> Result<ExitCode> {
             cfg.data_dir.clone(),
             format!("{}{public_url}", qiantang_deposit::HUB_HOLDER),
         );
+        let db_url = cfg.database_url.clone();
         let log = tokio::task::spawn_blocking(move || {
-            qiantang_deposit::DepositService::open_as(&data_dir, svc_cfg, &holder)
+            let mirror = deposit::log_mirror(db_url.as_deref())?;
+            qiantang_deposit::DepositService::open_as(&data_dir, svc_cfg, &holder, mirror)
+                .map_err(anyhow::Error::from)
         })
         .await?
         .with_context(|| format!("opening the deposit log in {}", cfg.data_dir.join("log").display()))?;

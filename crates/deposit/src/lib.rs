@@ -25,12 +25,14 @@ use thiserror::Error;
 
 pub mod cert;
 pub mod files;
+pub mod mirror;
 pub mod receipt;
 pub mod service;
 pub mod tsa;
 pub mod witness_client;
 pub mod witness_server;
 
+pub use mirror::{LogMirror, MirrorError, PgLogMirror};
 pub use receipt::{Receipt, VerifyOptions, VerifyReport};
 pub use service::{
     DepositOutcome, DepositService, EntryStatus, IntegrateReport, ServiceConfig, WitnessEndpoint,
@@ -93,6 +95,17 @@ pub enum DepositError {
         /// The OS error.
         #[source]
         source: io::Error,
+    },
+    /// The log mirror (PostgreSQL) failed.
+    #[error("deposit log mirror: {0}")]
+    Mirror(#[from] crate::mirror::MirrorError),
+    /// The log files and the mirror hold different data: refusing to start.
+    #[error("the deposit log files and the PostgreSQL mirror disagree at entry {index}: {detail}; refusing to start (find which copy was altered and restore it; neither is picked silently)")]
+    MirrorDiverged {
+        /// The first index where they differ.
+        index: u64,
+        /// What differs.
+        detail: String,
     },
     /// Anything else (stored data that does not parse, …).
     #[error("{0}")]

@@ -38,6 +38,7 @@ use qiantang_ledger::witness::{add_cosignatures, WitnessPolicy};
 use qiantang_ledger::{KeyType, SignedNote, TlogProof, VerifierKey};
 
 use crate::files::{generate_key_file, read_key_file, read_optional, write_atomic, LockFile};
+use crate::mirror::LogMirror;
 use crate::receipt::Receipt;
 use crate::witness_client::{self, WitnessClientError};
 use crate::{tsa, DepositError};
@@ -197,6 +198,8 @@ pub struct DepositService {
     inner: Mutex<Inner>,
     /// Serialises integrations; the last size each witness is known to have cosigned.
     witnessing: Mutex<HashMap<String, u64>>,
+    /// A second durable copy (PostgreSQL), written by every integration.
+    mirror: Option<Arc<dyn LogMirror>>,
     _lock: LockFile,
 }
 
@@ -236,7 +239,7 @@ impl DepositService {
     /// [`DepositError::Locked`], [`DepositError::Config`] (a policy that
     /// cannot be met), key, log and IO errors.
     pub fn open_dir(dir: &Path, config: ServiceConfig) -> Result<Self, DepositError> {
-        Self::open_dir_as(dir, config, None)
+        Self::open_dir_as(dir, config, None, None)
     }
 
     /// As [`DepositService::open`], recording `holder` in the `LOCK` file
@@ -249,14 +252,35 @@ impl DepositService {
         data_dir: &Path,
         config: ServiceConfig,
         holder: &str,
+        mirror: Option<Arc<dyn LogMirror>>,
     ) -> Result<Self, DepositError> {
-        Self::open_dir_as(&data_dir.join(LOG_DIR), config, Some(holder))
+        Self::open_dir_as(&data_dir.join(LOG_DIR), config, Some(holder), mirror)
+    }
+
+    /// As [`DepositService::open_dir`], with `mirror` as a second durable
+    /// copy of the log (see [`crate::mirror`]): before serving, a mirror that
+    /// is behind the files is backfilled, files that are behind the mirror
+    /// (lost) are restored from it once its tree root matches its signed
+    /// checkpoint, and any difference at an index both hold is refused with
+    /// [`DepositError::MirrorDiverged`]. Every later integration writes the
+    /// batch and its checkpoint to the mirror before acknowledging it.
+    ///
+    /// # Errors
+    /// As [`DepositService::open_dir`], [`DepositError::Mirror`],
+    /// [`DepositError::MirrorDiverged`].
+    pub fn open_dir_mirrored(
+        dir: &Path,
+        config: ServiceConfig,
+        mirror: Option<Arc<dyn LogMirror>>,
+    ) -> Result<Self, DepositError> {
+        Self::open_dir_as(dir, config, None, mirror)
     }
 
     fn open_dir_as(
         dir: &Path,
         config: ServiceConfig,
         holder: Option<&str>,
+        mirror: Option<Arc<dyn LogMirror>>,
     ) -> Result<Self, DepositError> {
         let policy = config.policy();
         if !policy.is_satisfiable() {
@@ -269,8 +293,17 @@ impl DepositService {
         fs::create_dir_all(dir).map_err(DepositError::io("creating", dir))?;
         let lockfile = LockFile::acquire_as(dir, holder)?;
         let key_path = dir.join(KEY_FILE);
+        let mirrored = match &mirror {
+            Some(m) => m.size()?,
+            None => 0,
+        };
         let key = if key_path.exists() {
             read_key_file(&key_path)?
+        } else if mirrored > 0 {
+            return Err(DepositError::Key(format!(
+                "{} is missing but the PostgreSQL mirror holds {mirrored} log entries: restore the key file (it is never stored in the database), then restart to restore the log from the mirror",
+                key_path.display()
+            )));
         } else if dir.join(CHECKPOINT_FILE).exists() {
             return Err(DepositError::Key(format!(
                 "{} is missing but a log exists in {}: restore the key file",
@@ -282,10 +315,14 @@ impl DepositService {
         };
         let verifier = key.verifier_key();
         let origin = key.name().to_owned();
-        let log = if dir.join(CHECKPOINT_FILE).exists() {
+        let mut log = if dir.join(CHECKPOINT_FILE).exists() {
             Log::open(dir, &origin, key)?
         } else {
             Log::create(dir, &origin, key)?
+        };
+        let restored_note = match &mirror {
+            Some(m) => reconcile(&mut log, m.as_ref(), &verifier)?,
+            None => None,
         };
         let mut dedup = HashMap::new();
         let mut by_hash: HashMap<String, Vec<u64>> = HashMap::new();
@@ -318,8 +355,18 @@ impl DepositService {
                 final_note: None,
             }),
             witnessing: Mutex::new(HashMap::new()),
+            mirror,
             _lock: lockfile,
         };
+        if let Some(note) = restored_note {
+            // The mirror's note for the restored size, with its cosignatures.
+            write_atomic(&svc.dir.join(COSIGNED_FILE), note.as_bytes())?;
+            if let Ok(n) = SignedNote::parse(note.as_bytes()) {
+                if !svc.config.witnesses.is_empty() && svc.is_final(&n) {
+                    write_atomic(&svc.dir.join(FINAL_FILE), note.as_bytes())?;
+                }
+            }
+        }
         let cosigned = svc.load_note(COSIGNED_FILE)?;
         let final_note = svc.load_note(FINAL_FILE)?.filter(|(n, _)| svc.is_final(n));
         {
@@ -492,7 +539,13 @@ impl DepositService {
         let (note_text, new) = {
             let mut inner = lock(&self.inner);
             let before = inner.log.size();
-            let cp = inner.log.integrate()?;
+            let cp = match &self.mirror {
+                Some(m) => inner.log.integrate_with(|first, batch, cp| {
+                    m.append(first, batch, Some(&cp.note))
+                        .map_err(|e| e.to_string())
+                })?,
+                None => inner.log.integrate()?,
+            };
             inner.staged.clear();
             (cp.note, before..cp.checkpoint.size)
         };
@@ -601,6 +654,14 @@ impl DepositService {
                 .is_none_or(|c| c.text != note.text);
         if changed {
             write_atomic(&self.dir.join(COSIGNED_FILE), note.to_text().as_bytes())?;
+            if let Some(m) = &self.mirror {
+                if note.signatures.len() != before {
+                    // Best effort: the checkpoint itself is mirrored already.
+                    if let Err(e) = m.save_checkpoint(&note.to_text()) {
+                        tracing::warn!(error = %e, "mirroring cosignatures failed");
+                    }
+                }
+            }
         }
         let already_final = lock(&self.inner).final_note.as_ref().is_some_and(|(f, _)| {
             f.text == note.text && f.signatures.len() == note.signatures.len()
@@ -870,4 +931,151 @@ impl DepositService {
         self.check_index(&inner, index)?;
         Ok(inner.log.leaf_hash(index)?)
     }
+}
+
+/// Entries read from the mirror (or the files) per round trip at open.
+const RECONCILE_CHUNK: u64 = 4096;
+
+/// Reconciles the opened files with the mirror (see
+/// [`DepositService::open_dir_mirrored`]). Returns the mirror's checkpoint
+/// note when the files were restored from it.
+fn reconcile(
+    log: &mut Log,
+    mirror: &dyn LogMirror,
+    verifier: &VerifierKey,
+) -> Result<Option<String>, DepositError> {
+    let files = log.size();
+    let rows = mirror.size()?;
+    // The mirror's checkpoint must be this log's, validly signed.
+    let mirror_cp = match mirror.checkpoint()? {
+        Some(text) => {
+            let cp = SignedNote::parse(text.as_bytes())
+                .map_err(|e| e.to_string())
+                .and_then(|n| {
+                    n.verify(std::slice::from_ref(verifier))
+                        .map_err(|e| e.to_string())?;
+                    Checkpoint::parse(&n.text).map_err(|e| e.to_string())
+                })
+                .map_err(|e| {
+                    DepositError::Mirror(crate::MirrorError(format!(
+                        "the mirror's latest checkpoint is not signed by this log's key: {e}"
+                    )))
+                })?;
+            Some((cp, text))
+        }
+        None => None,
+    };
+    let covered = mirror_cp.as_ref().map_or(0, |(c, _)| c.size);
+    if covered > rows {
+        return Err(DepositError::MirrorDiverged {
+            index: rows,
+            detail: format!(
+                "the mirror's checkpoint covers {covered} entries but it holds only {rows}"
+            ),
+        });
+    }
+    if rows > files.max(covered) {
+        return Err(DepositError::MirrorDiverged {
+            index: files.max(covered),
+            detail: format!(
+                "the mirror holds {rows} entries, beyond both its checkpoint ({covered}) and the files ({files}): an interrupted backfill after the files were lost; these entries cannot be verified"
+            ),
+        });
+    }
+    // Compare every index both hold, and rebuild the mirror's tree.
+    let mut tree = qiantang_ledger::merkle::MemoryTree::new();
+    let mut next = 0u64;
+    while next < rows {
+        let to = (next + RECONCILE_CHUNK).min(rows);
+        for m in mirror.entries(next, to)? {
+            if m.index != next {
+                return Err(DepositError::MirrorDiverged {
+                    index: next,
+                    detail: "the entry is missing from the mirror".into(),
+                });
+            }
+            if qiantang_ledger::merkle::leaf_hash(&m.bytes) != m.leaf_hash {
+                return Err(DepositError::MirrorDiverged {
+                    index: next,
+                    detail: "the mirrored leaf hash does not match the mirrored entry bytes".into(),
+                });
+            }
+            if next < files {
+                if log.leaf_hash(next)? != m.leaf_hash {
+                    return Err(DepositError::MirrorDiverged {
+                        index: next,
+                        detail: "the leaf hashes differ".into(),
+                    });
+                }
+                if log.entry(next)? != m.bytes {
+                    return Err(DepositError::MirrorDiverged {
+                        index: next,
+                        detail: "the entry bytes differ".into(),
+                    });
+                }
+            } else {
+                log.append(&m.bytes)?;
+            }
+            tree.push_leaf_hash(m.leaf_hash);
+            next += 1;
+        }
+        if next < to {
+            return Err(DepositError::MirrorDiverged {
+                index: next,
+                detail: "the entry is missing from the mirror".into(),
+            });
+        }
+    }
+    if covered > files {
+        // Restore: the files lack entries the mirror holds. Sign nothing
+        // before the mirror's tree matches its signed checkpoint.
+        let Some((cp, note)) = mirror_cp else {
+            unreachable!("covered > 0 implies a checkpoint")
+        };
+        let root = tree
+            .root(cp.size)
+            .map_err(|e| DepositError::Other(e.to_string()))?;
+        if root != cp.root {
+            return Err(DepositError::MirrorDiverged {
+                index: cp.size.saturating_sub(1),
+                detail:
+                    "the root of the mirrored entries differs from the mirror's signed checkpoint"
+                        .into(),
+            });
+        }
+        let restored = log.integrate()?;
+        if restored.checkpoint.root != cp.root {
+            return Err(DepositError::Other(
+                "restored log root differs from the mirror's checkpoint".into(),
+            ));
+        }
+        tracing::warn!(
+            from = files,
+            to = cp.size,
+            "restored the deposit log files from the PostgreSQL mirror"
+        );
+        return Ok(Some(note));
+    }
+    if files > rows {
+        // Backfill: the mirror is behind (configured later, or an
+        // integration whose mirror write failed).
+        let mut next = rows;
+        while next < files {
+            let to = (next + RECONCILE_CHUNK).min(files);
+            let batch = (next..to)
+                .map(|i| Ok((log.entry(i)?, log.leaf_hash(i)?)))
+                .collect::<Result<Vec<_>, DepositError>>()?;
+            let note = (to == files).then(|| log.checkpoint().note.clone());
+            mirror.append(next, &batch, note.as_deref())?;
+            next = to;
+        }
+        tracing::info!(
+            from = rows,
+            to = files,
+            "backfilled the PostgreSQL log mirror"
+        );
+    } else if covered < files {
+        mirror.save_checkpoint(&log.checkpoint().note)?;
+    }
+    Ok(None)
 }

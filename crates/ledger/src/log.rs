@@ -178,6 +178,11 @@ pub enum LogError {
     /// the handle refuses further writes. Reopen the log to recover.
     #[error("an earlier integration failed; reopen the log to recover")]
     Poisoned,
+    /// The hook of [`Log::integrate_with`] (e.g. a database mirror) failed:
+    /// the batch is on disk but its checkpoint was not written, so it is not
+    /// acknowledged (the handle is poisoned; reopening recovers).
+    #[error("mirroring the batch failed: {0}")]
+    Mirror(String),
 }
 
 fn io_err<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> LogError + 'a {
@@ -532,6 +537,23 @@ impl Log {
     /// # Errors
     /// [`LogError::Io`], [`LogError::Sign`], [`LogError::Poisoned`].
     pub fn integrate(&mut self) -> Result<SignedCheckpoint, LogError> {
+        self.integrate_with(|_, _, _| Ok(()))
+    }
+
+    /// As [`Log::integrate`], calling `hook(first_index, batch, checkpoint)`
+    /// after the batch's entries and leaf hashes are durable and its
+    /// checkpoint is signed, but **before** the checkpoint file is written:
+    /// `batch` holds each new entry with its leaf hash, `checkpoint` the new
+    /// signed checkpoint. If the hook fails the checkpoint is not written,
+    /// the batch is not acknowledged and the handle is poisoned
+    /// ([`LogError::Mirror`]). With nothing staged the hook is not called.
+    ///
+    /// # Errors
+    /// As [`Log::integrate`], and [`LogError::Mirror`].
+    pub fn integrate_with<F>(&mut self, hook: F) -> Result<SignedCheckpoint, LogError>
+    where
+        F: FnOnce(u64, &[(Vec<u8>, Hash)], &SignedCheckpoint) -> Result<(), String>,
+    {
         if self.poisoned {
             return Err(LogError::Poisoned);
         }
@@ -539,15 +561,19 @@ impl Log {
             return Ok(self.checkpoint.clone());
         }
         self.poisoned = true;
-        self.write_staged()?;
-        self.publish()?;
+        let first = self.tree.size();
+        let batch = self.write_staged()?;
+        let cp = self.sign_tree()?;
+        hook(first, &batch, &cp).map_err(LogError::Mirror)?;
+        write_checkpoint(&self.dir, &cp.note)?;
+        self.checkpoint = cp;
         self.poisoned = false;
         Ok(self.checkpoint.clone())
     }
 
     /// Step 1 of integration: writes and syncs the staged records and hashes
-    /// and extends the in-memory tree (no checkpoint yet).
-    fn write_staged(&mut self) -> Result<(), LogError> {
+    /// and extends the in-memory tree (no checkpoint yet). Returns the batch.
+    fn write_staged(&mut self) -> Result<Vec<(Vec<u8>, Hash)>, LogError> {
         let staged = std::mem::take(&mut self.staged);
         let bytes: usize = staged.iter().map(|(e, _)| e.len() + 2).sum();
         let mut ebuf = Vec::with_capacity(bytes);
@@ -575,14 +601,13 @@ impl Log {
         for (_, h) in &staged {
             self.tree.push_leaf_hash(*h);
         }
-        Ok(())
+        Ok(staged)
     }
 
-    /// Step 2 of integration: signs a checkpoint for the whole in-memory tree
-    /// and writes it atomically.
-    fn publish(&mut self) -> Result<(), LogError> {
+    /// Signs a checkpoint for the whole in-memory tree (nothing written).
+    fn sign_tree(&self) -> Result<SignedCheckpoint, LogError> {
         let size = self.tree.size();
-        let cp = sign(
+        sign(
             Checkpoint {
                 origin: self.checkpoint.checkpoint.origin.clone(),
                 size,
@@ -590,7 +615,13 @@ impl Log {
                 extensions: Vec::new(),
             },
             &self.signer,
-        )?;
+        )
+    }
+
+    /// Step 2 of integration: signs a checkpoint for the whole in-memory tree
+    /// and writes it atomically.
+    fn publish(&mut self) -> Result<(), LogError> {
+        let cp = self.sign_tree()?;
         write_checkpoint(&self.dir, &cp.note)?;
         self.checkpoint = cp;
         Ok(())
@@ -1218,6 +1249,40 @@ mod tests {
         let log = Log::open(&dir, ORIGIN, key()).unwrap();
         assert_eq!(log.size(), 12);
         assert_eq!(log.recovery().entries_bytes_truncated, 5);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    /// The hook sees the durable batch and the signed checkpoint before the
+    /// checkpoint file; a failing hook leaves the batch unacknowledged.
+    #[test]
+    fn integrate_with_hook_runs_before_the_checkpoint_file() {
+        let (dir, mut log) = filled("hook", 4, 4);
+        for i in 4..7 {
+            log.append(&entry(i)).unwrap();
+        }
+        let mut seen = None;
+        let cp = log
+            .integrate_with(|first, batch, cp| {
+                let on_disk = fs::read_to_string(dir.join(CHECKPOINT_FILE)).unwrap();
+                assert_ne!(on_disk, cp.note, "checkpoint written before the hook");
+                seen = Some((first, batch.to_vec(), cp.clone()));
+                Ok(())
+            })
+            .unwrap();
+        let (first, batch, hooked) = seen.unwrap();
+        assert_eq!((first, batch.len(), &hooked), (4, 3, &cp));
+        assert_eq!(batch[1], (entry(5), leaf_hash(&entry(5))));
+        log.append(&entry(7)).unwrap();
+        let e = log.integrate_with(|_, _, _| Err("db down".into()));
+        assert!(
+            matches!(e, Err(LogError::Mirror(ref m)) if m == "db down"),
+            "{e:?}"
+        );
+        assert!(matches!(log.append(&entry(8)), Err(LogError::Poisoned)));
+        assert_eq!(log.size(), 7);
+        drop(log);
+        let log = Log::open_with(&dir, ORIGIN, key(), TailPolicy::Truncate).unwrap();
+        assert_eq!(log.size(), 7);
         let _ = fs::remove_dir_all(&dir);
     }
 
