@@ -1354,9 +1354,15 @@ fn serve(cfg: &Config, no_sample: bool) -> Result<ExitCode> {
         let app = tokio::task::spawn_blocking(move || App::open_with(&dir, url.as_deref()))
             .await?
             .with_context(|| store_name(cfg))?;
-        app.configure_mt(&cfg.mt)?;
-        app.configure_mt_access(&cfg.mt_orgs)?;
-        app.start_job_worker()?;
+        // Store calls block (PostgreSQL's client must not run on an async worker).
+        let (a, mt, mt_orgs) = (app.clone(), cfg.mt.clone(), cfg.mt_orgs.clone());
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            a.configure_mt(&mt)?;
+            a.configure_mt_access(&mt_orgs)?;
+            a.start_job_worker()?;
+            Ok(())
+        })
+        .await??;
         // The hub owns the deposit log while it runs (its LOCK names the hub,
         // so `qiantang deposit` elsewhere is pointed to the API).
         let public_url = cfg
@@ -1437,9 +1443,14 @@ fn serve(cfg: &Config, no_sample: bool) -> Result<ExitCode> {
         // Clean shutdown: a last integration of what was staged, then the lock is released.
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         let _ = tokio::task::spawn_blocking(move || integrator.join()).await;
-        // Dropping the last handle releases the log's LOCK.
-        drop(app.take_deposits());
-        drop(log);
+        // Dropping the last handle releases the log's LOCK (off the async
+        // workers: the PostgreSQL mirror's client blocks when it closes).
+        let taken = app.take_deposits();
+        let _ = tokio::task::spawn_blocking(move || {
+            drop(taken);
+            drop(log);
+        })
+        .await;
         served?;
         Ok::<_, anyhow::Error>(())
     })?;

@@ -385,25 +385,71 @@ fn secrets_never_reach_the_log() {
 
 #[test]
 fn serve_starts_with_the_bundled_sample_and_stops_on_sigterm() {
+    serve_and_stop(None);
+}
+
+/// Regression: `serve` on PostgreSQL panicked at start ("Cannot start a runtime from within a
+/// runtime"): a store call ran on an async worker. Also checks that the deposit log is
+/// mirrored in the database. Required in CI (like the store conformance suite).
+#[test]
+fn serve_on_postgresql_starts_mirrors_the_log_and_stops() {
+    let Ok(url) = std::env::var("QIANTANG_TEST_DATABASE_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none_or(|v| v.is_empty()),
+            "CI is set but QIANTANG_TEST_DATABASE_URL is not"
+        );
+        return;
+    };
+    let schema = format!("cli_serve_{}", std::process::id());
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+        ))
+        .unwrap();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let scoped = format!("{url}{sep}options=-csearch_path%3D{schema}");
+    serve_and_stop(Some(&scoped));
+    let n: i64 = admin
+        .query_one(
+            &format!("SELECT COUNT(*) FROM {schema}.deposit_log_entries"),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    admin
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .unwrap();
+    assert!(
+        n >= 11,
+        "the sample work and its 10 chapters are in the mirror: {n}"
+    );
+}
+
+fn serve_and_stop(database_url: Option<&str>) {
     let d = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qiantang"))
-        .args([
-            "--data-dir",
-            d.path().to_str().unwrap(),
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "serve",
-        ])
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_qiantang"));
+    cmd.args([
+        "--data-dir",
+        d.path().to_str().unwrap(),
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+    ]);
+    if let Some(u) = database_url {
+        cmd.args(["--database-url", u]);
+    }
+    let mut child = cmd
+        .arg("serve")
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let mut body = String::new();
-    for _ in 0..100 {
+    for _ in 0..300 {
         std::thread::sleep(std::time::Duration::from_millis(100));
         if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
             use std::io::{Read, Write};
