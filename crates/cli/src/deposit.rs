@@ -222,3 +222,58 @@ pub fn run_witness(key: &Path, listen: &str, logs: &[String], state: &Path) -> R
         .context("serving")
     })
 }
+
+/// The deposit log attached to an [`App`] for one CLI command, so that the
+/// command's automatic deposits (imports, licence grants) and its piracy
+/// evidence use the log as the hub would. Dropping it integrates what was
+/// staged (one checkpoint) and detaches the log, releasing its lock.
+pub struct AttachedLog {
+    app: Arc<qiantang_hub::app::App>,
+    svc: Option<Arc<qiantang_deposit::DepositService>>,
+}
+
+impl AttachedLog {
+    /// Opens the log in `DATA_DIR/log` and attaches it. When a running hub
+    /// holds it, says so on stderr and attaches nothing (the command still
+    /// runs; deposits are made when the same work goes through the hub).
+    pub fn attach(app: &Arc<qiantang_hub::app::App>, cfg: &Config) -> Result<Self> {
+        let mirror = log_mirror(cfg.database_url.as_deref())?;
+        match qiantang_deposit::DepositService::open_as(
+            &cfg.data_dir,
+            service_config(cfg)?,
+            "qiantang cli",
+            mirror,
+        ) {
+            Ok(svc) => {
+                let svc = Arc::new(svc);
+                app.set_deposits(svc.clone());
+                app.set_auto_deposit(cfg.deposit.auto.unwrap_or(true));
+                Ok(Self {
+                    app: app.clone(),
+                    svc: Some(svc),
+                })
+            }
+            Err(qiantang_deposit::DepositError::Locked { .. }) => {
+                eprintln!(
+                    "note: a running hub holds the deposit log, so this command makes no deposits and reports no deposit evidence; use the hub's API for that"
+                );
+                Ok(Self {
+                    app: app.clone(),
+                    svc: None,
+                })
+            }
+            Err(e) => Err(e).context("opening the deposit log"),
+        }
+    }
+}
+
+impl Drop for AttachedLog {
+    fn drop(&mut self) {
+        if let Some(svc) = self.svc.take() {
+            if let Err(e) = svc.integrate() {
+                eprintln!("warning: integrating the deposit log failed: {e}");
+            }
+            drop(self.app.take_deposits());
+        }
+    }
+}

@@ -543,6 +543,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }) => {
             let bytes = read_limited(&file, cfg.max_upload_bytes)?;
             let app = open(&cfg)?;
+            // Dry runs deposit nothing; real imports deposit the work and its chapters.
+            let _log = if dry_run {
+                None
+            } else {
+                Some(deposit::AttachedLog::attach(&app, &cfg)?)
+            };
             let org = resolve_org(&app, org.as_deref())?;
             let name = file
                 .file_name()

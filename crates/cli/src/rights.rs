@@ -140,6 +140,7 @@ fn grant_line(g: &qiantang_rights::Grant) -> String {
 /// Runs a licence command.
 pub fn licence(cfg: &Config, cmd: LicenceCmd) -> Result<ExitCode> {
     let app = open(cfg)?;
+    let _log = crate::deposit::AttachedLog::attach(&app, cfg)?;
     let work_of = |key: &str| -> Result<qiantang_works::model::Work> {
         let id = resolve_work(&app, key)?;
         app.stores().works.get_work(id)?.context("work vanished")
@@ -313,6 +314,7 @@ pub fn piracy(cfg: &Config, cmd: PiracyCmd) -> Result<ExitCode> {
         (name, read_limited(&path, cfg.max_upload_bytes)?)
     };
     let app = open(cfg)?;
+    let _log = crate::deposit::AttachedLog::attach(&app, cfg)?;
     let r = app.piracy_check(&name, &bytes, Some(threshold), &WorkScope::All)?;
     if json {
         print_json(&piracy_dto(&r))?;

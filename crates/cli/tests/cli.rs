@@ -902,3 +902,59 @@ fn piracy_check_reads_files_and_stdin() {
         "{v}"
     );
 }
+
+/// Regression (fresh-user trial): CLI imports and licence grants made no deposits, and the
+/// CLI piracy check reported no deposit evidence.
+#[test]
+fn cli_imports_grants_and_piracy_checks_use_the_deposit_log() {
+    let d = tempfile::tempdir().unwrap();
+    let text = corpus(LIANG_ZHU);
+    let v = ok_json(qt(
+        d.path(),
+        &[
+            "import",
+            "novel",
+            text.to_str().unwrap(),
+            "--title",
+            "梁祝",
+            "--json",
+        ],
+    ));
+    let work = v["work"].as_i64().unwrap().to_string();
+    // The imported file is already in the log: depositing it again returns that entry.
+    let again = ok_json(qt(
+        d.path(),
+        &[
+            "deposit",
+            text.to_str().unwrap(),
+            "--kind",
+            "work",
+            "--json",
+        ],
+    ));
+    assert_eq!(again["status"], "existing", "{again}");
+    assert_eq!(
+        again["index"], 0,
+        "the work is entry 0, its chapters follow"
+    );
+    let g = ok_json(qt(
+        d.path(),
+        &[
+            "licence",
+            "grant",
+            &work,
+            "--licensee",
+            "Tor",
+            "--territory",
+            "US",
+            "--language",
+            "en",
+            "--medium",
+            "text",
+            "--from",
+            "2027-01-01",
+            "--json",
+        ],
+    ));
+    assert!(g["deposit_index"].as_u64().is_some(), "{g}");
+}

@@ -136,8 +136,25 @@ pub(crate) async fn piracy_check(
     Authed(auth): Authed,
     State(s): State<HubState>,
     Query(q): Query<PiracyQuery>,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, HttpError> {
+    let multipart = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/")
+        });
+    if multipart {
+        // Regression (fresh-user trial): a form upload was checked boundary and all.
+        return Err(HttpError {
+            status: axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code: "unsupported_media_type",
+            message: "send the suspected text as the raw request body (text/plain or application/octet-stream, e.g. curl --data-binary @file), not as a multipart form".into(),
+        });
+    }
     if body.is_empty() {
         return Err(HttpError::invalid(
             "send the suspected text (any encoding, or an EPUB) as the request body",
