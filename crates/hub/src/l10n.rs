@@ -696,6 +696,22 @@ impl App {
         let hints = self.project_hints(&p, &segs)?;
         let mut out = Vec::new();
         for (s, h) in segs.iter().zip(&hints) {
+            if s.target.as_deref().is_none_or(|t| t.trim().is_empty()) {
+                // Whole-project QA lists what is still untranslated (the editor
+                // has its own "untranslated" filter instead).
+                out.push(ProjectFinding {
+                    segment: s.id,
+                    key: s.key(),
+                    finding: qiantang_l10n::qa::Finding {
+                        check: qiantang_l10n::qa::CheckId::Empty,
+                        severity: qiantang_l10n::qa::Severity::Warning,
+                        message: "not translated yet".into(),
+                        span: None,
+                        fix: None,
+                    },
+                });
+                continue;
+            }
             for f in qa_segment(&p, s, h) {
                 out.push(ProjectFinding {
                     segment: s.id,
