@@ -449,11 +449,21 @@ action_extractor!(
     /// Platform admin.
     PlatformAdmin, Action::Administer, "administer the platform");
 
-async fn load_work(
+/// The first of `keys` present in the path, with its value as an id.
+/// `what` names the object in the error ("work"); empty = the key's name.
+/// A non-numeric id is a 400 (an HTML page for page routes).
+async fn path_id(
     parts: &mut Parts,
     s: &HubState,
-) -> Result<(RequestAuth, Option<Work>), Refusal> {
-    let a = request_auth(parts);
+    keys: &[&str],
+    what: &str,
+) -> Result<Option<(String, i64)>, Refusal> {
+    let is_page = !parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map(|o| o.0.path().to_string())
+        .unwrap_or_else(|| parts.uri.path().to_string())
+        .starts_with("/api/");
     let Path(params): Path<Vec<(String, String)>> = Path::from_request_parts(parts, s)
         .await
         .map_err(|_| Refusal {
@@ -462,16 +472,30 @@ async fn load_work(
             page_login: None,
             page: false,
         })?;
-    let Some((_, raw)) = params.iter().find(|(k, _)| k == "id") else {
-        return Ok((a, None));
+    let Some((key, raw)) = params.into_iter().find(|(k, _)| keys.contains(&k.as_str())) else {
+        return Ok(None);
     };
-    let Ok(id) = raw.parse::<i64>() else {
-        return Err(Refusal {
+    match raw.parse::<i64>() {
+        Ok(id) => Ok(Some((key, id))),
+        Err(_) => Err(Refusal {
             status: StatusCode::BAD_REQUEST,
-            message: format!("work id {raw:?} is not a number"),
+            message: format!(
+                "{} id {raw:?} is not a number",
+                if what.is_empty() { key.as_str() } else { what }
+            ),
             page_login: None,
-            page: false,
-        });
+            page: is_page,
+        }),
+    }
+}
+
+async fn load_work(
+    parts: &mut Parts,
+    s: &HubState,
+) -> Result<(RequestAuth, Option<Work>), Refusal> {
+    let a = request_auth(parts);
+    let Some((_, id)) = path_id(parts, s, &["id"], "work").await? else {
+        return Ok((a, None));
     };
     let app = s.app.clone();
     let work = tokio::task::spawn_blocking(move || app.stores().works.get_work(id))
@@ -505,52 +529,41 @@ impl FromRequestParts<HubState> for ReadableWork {
     }
 }
 
-/// A work the caller may change (owner/editor of its organization, or admin).
-pub struct WritableWork(pub Work, pub RequestAuth);
+macro_rules! work_extractor {
+    ($(#[$doc:meta])* $name:ident, $action:ident, $what:literal) => {
+        $(#[$doc])*
+        pub struct $name(pub Work, pub RequestAuth);
 
-impl FromRequestParts<HubState> for WritableWork {
-    type Rejection = Refusal;
-    async fn from_request_parts(parts: &mut Parts, s: &HubState) -> Result<Self, Self::Rejection> {
-        let (a, work) = load_work(parts, s).await?;
-        match work {
-            Some(w) if a.caller.can(Action::WriteWork { org: w.org }) => Ok(WritableWork(w, a)),
-            None if a.caller.is_admin() => Err(missing(parts)),
-            _ => Err(refuse(parts, &a.caller, "change this work")),
+        impl FromRequestParts<HubState> for $name {
+            type Rejection = Refusal;
+            async fn from_request_parts(
+                parts: &mut Parts,
+                s: &HubState,
+            ) -> Result<Self, Self::Rejection> {
+                let (a, work) = load_work(parts, s).await?;
+                match work {
+                    Some(w) if a.caller.can(Action::$action { org: w.org }) => Ok($name(w, a)),
+                    None if a.caller.is_admin() => Err(missing(parts)),
+                    _ => Err(refuse(parts, &a.caller, $what)),
+                }
+            }
         }
-    }
+    };
 }
 
-/// A work whose licences and rights map the caller may see (any role in its
-/// organization, or admin); the public sees nothing, even of published works.
-pub struct RightsReader(pub Work, pub RequestAuth);
+work_extractor!(
+    /// A work the caller may change (owner/editor of its organization, or admin).
+    WritableWork, WriteWork, "change this work");
 
-impl FromRequestParts<HubState> for RightsReader {
-    type Rejection = Refusal;
-    async fn from_request_parts(parts: &mut Parts, s: &HubState) -> Result<Self, Self::Rejection> {
-        let (a, work) = load_work(parts, s).await?;
-        match work {
-            Some(w) if a.caller.can(Action::ReadRights { org: w.org }) => Ok(RightsReader(w, a)),
-            None if a.caller.is_admin() => Err(missing(parts)),
-            _ => Err(refuse(parts, &a.caller, "see the licences of this work")),
-        }
-    }
-}
+work_extractor!(
+    /// A work whose licences and rights map the caller may see (any role in its
+    /// organization, or admin); the public sees nothing, even of published works.
+    RightsReader, ReadRights, "see the licences of this work");
 
-/// A work whose licences the caller may grant and revoke (owner/editor of its
-/// organization, or admin).
-pub struct RightsGranter(pub Work, pub RequestAuth);
-
-impl FromRequestParts<HubState> for RightsGranter {
-    type Rejection = Refusal;
-    async fn from_request_parts(parts: &mut Parts, s: &HubState) -> Result<Self, Self::Rejection> {
-        let (a, work) = load_work(parts, s).await?;
-        match work {
-            Some(w) if a.caller.can(Action::GrantRights { org: w.org }) => Ok(RightsGranter(w, a)),
-            None if a.caller.is_admin() => Err(missing(parts)),
-            _ => Err(refuse(parts, &a.caller, "grant licences of this work")),
-        }
-    }
-}
+work_extractor!(
+    /// A work whose licences the caller may grant and revoke (owner/editor of its
+    /// organization, or admin).
+    RightsGranter, GrantRights, "grant licences of this work");
 
 /// The works a caller may list.
 pub fn scope_of(caller: &Caller) -> WorkScope {
@@ -730,34 +743,8 @@ async fn load_project(
     s: &HubState,
 ) -> Result<(RequestAuth, Option<qiantang_l10n::Project>), Refusal> {
     let a = request_auth(parts);
-    let Path(params): Path<Vec<(String, String)>> = Path::from_request_parts(parts, s)
-        .await
-        .map_err(|_| Refusal {
-            status: StatusCode::BAD_REQUEST,
-            message: "bad path".into(),
-            page_login: None,
-            page: false,
-        })?;
-    let Some((key, raw)) = params
-        .iter()
-        .find(|(k, _)| k == "project" || k == "segment" || k == "job")
-        .cloned()
-    else {
+    let Some((key, id)) = path_id(parts, s, &["project", "segment", "job"], "").await? else {
         return Ok((a, None));
-    };
-    let Ok(id) = raw.parse::<i64>() else {
-        let is_page = !parts
-            .extensions
-            .get::<axum::extract::OriginalUri>()
-            .map(|o| o.0.path().to_string())
-            .unwrap_or_else(|| parts.uri.path().to_string())
-            .starts_with("/api/");
-        return Err(Refusal {
-            status: StatusCode::BAD_REQUEST,
-            message: format!("{key} id {raw:?} is not a number"),
-            page_login: None,
-            page: is_page,
-        });
     };
     let app = s.app.clone();
     let project = tokio::task::spawn_blocking(move || {
