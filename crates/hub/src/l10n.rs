@@ -546,13 +546,34 @@ impl App {
     /// Returns how many were new.
     pub fn add_tm_units(&self, org: OrgId, units: Vec<TranslationUnit>) -> Result<usize, AppError> {
         let n = self.stores().l10n.add_units(&units)?;
-        if n > 0 {
-            // Rebuilt from the store on next use (ids and duplicates come from the store).
-            self.l10n()
-                .tm
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(&org);
+        if n == 0 {
+            // Nothing new, but an approval may have upgraded a stored unit.
+            if units.iter().any(|u| u.approved) {
+                self.l10n()
+                    .tm
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(&org);
+            }
+            return Ok(0);
+        }
+        let mut cache = self.l10n().tm.lock().unwrap_or_else(|p| p.into_inner());
+        match (units.len(), cache.get(&org)) {
+            // A segment save adds one new unit: extend the built index in place
+            // (amortised O(tokens)) instead of rebuilding a large TM on the
+            // next lookup. Its store id is not needed for matching.
+            (1, Some(idx)) => {
+                let idx = idx.clone();
+                drop(cache);
+                if let Some(u) = units.into_iter().next() {
+                    idx.write().unwrap_or_else(|p| p.into_inner()).add(u);
+                }
+            }
+            // Batches (TMX imports) may mix new units and duplicates: the index
+            // is rebuilt from the store on next use.
+            _ => {
+                cache.remove(&org);
+            }
         }
         Ok(n)
     }
