@@ -2,10 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Organization id (positive integer assigned by the store).
-pub type OrgId = i64;
-/// User id.
-pub type UserId = i64;
+pub use qiantang_core::OrgId;
+pub use qiantang_core::UserId;
 
 /// A member's role in one organization, from most to least powerful.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]

@@ -1,7 +1,7 @@
 //! The persistence boundary of organizations, accounts, tokens, sessions and audit.
 
 use crate::model::*;
-use qiantang_kb::StoreError;
+use qiantang_core::StoreError;
 
 /// Storage of the tenant model. Each call is one transaction.
 ///

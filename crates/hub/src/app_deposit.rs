@@ -75,7 +75,7 @@ fn dep_err(e: qiantang_deposit::DepositError) -> AppError {
         E::Entry(_) | E::Pending { .. } => AppError::Invalid(e.to_string()),
         other => {
             tracing::error!(error = %other, "deposit log error");
-            AppError::Store(qiantang_kb::StoreError::Backend(other.to_string()))
+            AppError::Store(qiantang_core::StoreError::Backend(other.to_string()))
         }
     }
 }

@@ -196,7 +196,7 @@ impl App {
             match self.stores().fingerprints.put_fingerprints(work, &fps) {
                 Ok(()) => tracing::info!(work, chapters = fps.len(), "fingerprinted work"),
                 // Deleted meanwhile.
-                Err(qiantang_kb::StoreError::NotFound(_)) => {}
+                Err(qiantang_core::StoreError::NotFound(_)) => {}
                 Err(e) => return Err(e.into()),
             }
         }

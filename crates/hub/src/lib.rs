@@ -354,9 +354,9 @@ impl From<AppError> for HttpError {
                 code: "import_failed",
                 message: e.to_string(),
             },
-            AppError::Store(qiantang_kb::StoreError::NotFound(w)) => HttpError::not_found(w),
-            AppError::Store(qiantang_kb::StoreError::Invalid(m)) => HttpError::invalid(m),
-            AppError::Store(qiantang_kb::StoreError::Conflict(m)) => HttpError {
+            AppError::Store(qiantang_core::StoreError::NotFound(w)) => HttpError::not_found(w),
+            AppError::Store(qiantang_core::StoreError::Invalid(m)) => HttpError::invalid(m),
+            AppError::Store(qiantang_core::StoreError::Conflict(m)) => HttpError {
                 status: StatusCode::CONFLICT,
                 code: "conflict",
                 message: m,

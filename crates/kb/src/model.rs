@@ -16,9 +16,7 @@ pub const PINYIN: &str = "zh-Latn-pinyin";
 /// BCP 47 tag for English.
 pub const EN: &str = "en";
 
-/// A stable concept identifier: lowercase ASCII letters, digits, `.` and `-`,
-/// 1–100 characters, e.g. `person.jigong` or `ich.viii-9`.
-pub type ConceptId = String;
+pub use qiantang_core::ConceptId;
 
 /// Whether a label is the preferred one for its language (SKOS `prefLabel`)
 /// or an alternative (SKOS `altLabel`).

@@ -2,22 +2,7 @@
 
 use crate::model::{Concept, ConceptId, Market, Rendering};
 
-/// Errors of any store backend.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The object does not exist.
-    #[error("not found: {0}")]
-    NotFound(String),
-    /// A uniqueness or integrity rule was violated.
-    #[error("conflict: {0}")]
-    Conflict(String),
-    /// The input was rejected by the store (bad id, dangling link…).
-    #[error("invalid: {0}")]
-    Invalid(String),
-    /// The backend failed (I/O, SQL, disk full). The message names the operation.
-    #[error("storage backend error: {0}")]
-    Backend(String),
-}
+pub use qiantang_core::StoreError;
 
 /// One saved version of a concept (the KB keeps every edit).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,16 +7,11 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Database id of a project.
-pub type ProjectId = i64;
-/// Database id of a segment.
-pub type SegmentId = i64;
-/// Database id of a background job.
-pub type JobId = i64;
-/// Organization id (same as `qiantang_auth::OrgId`).
-pub type OrgId = i64;
-/// Work id (same as `qiantang_works::WorkId`).
-pub type WorkId = i64;
+pub use qiantang_core::ProjectId;
+pub use qiantang_core::SegmentId;
+pub use qiantang_core::JobId;
+pub use qiantang_core::OrgId;
+pub use qiantang_core::WorkId;
 
 /// Where a segment sits in its state machine:
 /// `new → draft (MT or TM) → translated → reviewed → approved`.

@@ -1,7 +1,7 @@
 //! The persistence boundary of localization.
 
 use crate::model::*;
-use qiantang_kb::StoreError;
+use qiantang_core::StoreError;
 
 /// Storage of projects, segments, translation memories, glossaries, jobs and
 /// MT accounting. Every call is one transaction: an error means nothing was

@@ -7,8 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::conflict::Conflict;
 
-/// Identifier of a grant (assigned by the store).
-pub type GrantId = i64;
+pub use qiantang_core::GrantId;
 
 /// Why a grant's terms are refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

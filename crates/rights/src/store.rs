@@ -1,6 +1,6 @@
 //! The persistence boundary of licences.
 
-use qiantang_kb::StoreError;
+use qiantang_core::StoreError;
 
 use crate::conflict::Conflict;
 use crate::model::{Grant, GrantId, NewGrant};

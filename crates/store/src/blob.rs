@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use qiantang_kb::StoreError;
+use qiantang_core::StoreError;
 
 /// A folder of immutable blobs addressed by SHA-256.
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 
 use sha2::{Digest, Sha256};
 
-use qiantang_kb::StoreError;
+use qiantang_core::StoreError;
 use qiantang_l10n::model::*;
 
 pub(crate) fn bad_state(what: &str, v: &str) -> StoreError {

@@ -2,7 +2,7 @@
 
 use postgres::Row;
 
-use qiantang_kb::StoreError;
+use qiantang_core::StoreError;
 use qiantang_rights::{
     check_grant, Grant, GrantId, GrantOutcome, NewGrant, OnConflict, RightsStore,
 };

@@ -1,7 +1,7 @@
 //! Grant rows shared by both backends: lists and conflicts are stored as
 //! JSON text, days as `YYYY-MM-DD` text.
 
-use qiantang_kb::StoreError;
+use qiantang_core::StoreError;
 use qiantang_rights::{Conflict, Day, Grant, NewGrant};
 
 /// Columns of `grants` in [`GrantRow`] order.

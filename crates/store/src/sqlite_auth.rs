@@ -3,7 +3,7 @@
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use qiantang_auth::{ApiToken, AuditEntry, AuthStore, Org, OrgId, Role, Session, User, UserId};
-use qiantang_kb::StoreError;
+use qiantang_core::StoreError;
 
 use crate::sqlite::{db, lock, SqliteStore};
 

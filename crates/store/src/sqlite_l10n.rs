@@ -2,7 +2,7 @@
 
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
-use qiantang_kb::StoreError;
+use qiantang_core::StoreError;
 use qiantang_l10n::model::*;
 use qiantang_l10n::L10nStore;
 

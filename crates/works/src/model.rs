@@ -2,8 +2,7 @@
 
 use sha2::{Digest, Sha256};
 
-/// Identifier of a work (a positive integer assigned by the store).
-pub type WorkId = i64;
+pub use qiantang_core::WorkId;
 
 /// A chapter ready to be stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

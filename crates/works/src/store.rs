@@ -1,7 +1,7 @@
 //! The persistence boundary of the catalog.
 
 use crate::model::*;
-use qiantang_kb::StoreError;
+use qiantang_core::StoreError;
 
 /// Storage of works, chapters and tagging results. Every call is one
 /// transaction: an error means nothing was written.
