@@ -228,7 +228,7 @@ pub fn run_witness(key: &Path, listen: &str, logs: &[String], state: &Path) -> R
 /// evidence use the log as the hub would. Dropping it integrates what was
 /// staged (one checkpoint) and detaches the log, releasing its lock.
 pub struct AttachedLog {
-    app: Arc<qiantang_hub::app::App>,
+    app: Arc<qiantang_app::App>,
     svc: Option<Arc<qiantang_deposit::DepositService>>,
 }
 
@@ -236,7 +236,7 @@ impl AttachedLog {
     /// Opens the log in `DATA_DIR/log` and attaches it. When a running hub
     /// holds it, says so on stderr and attaches nothing (the command still
     /// runs; deposits are made when the same work goes through the hub).
-    pub fn attach(app: &Arc<qiantang_hub::app::App>, cfg: &Config) -> Result<Self> {
+    pub fn attach(app: &Arc<qiantang_app::App>, cfg: &Config) -> Result<Self> {
         let mirror = log_mirror(cfg.database_url.as_deref())?;
         match qiantang_deposit::DepositService::open_as(
             &cfg.data_dir,
@@ -246,8 +246,9 @@ impl AttachedLog {
         ) {
             Ok(svc) => {
                 let svc = Arc::new(svc);
-                app.set_deposits(svc.clone());
-                app.set_auto_deposit(cfg.deposit.auto.unwrap_or(true));
+                app.deposits().attach_log(svc.clone());
+                app.deposits()
+                    .set_auto_deposit(cfg.deposit.auto.unwrap_or(true));
                 Ok(Self {
                     app: app.clone(),
                     svc: Some(svc),
@@ -273,7 +274,7 @@ impl Drop for AttachedLog {
             if let Err(e) = svc.integrate() {
                 eprintln!("warning: integrating the deposit log failed: {e}");
             }
-            drop(self.app.take_deposits());
+            drop(self.app.deposits().detach_log());
         }
     }
 }

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 
-use qiantang_hub::app::App;
-use qiantang_hub::app_auth::Actor;
-use qiantang_hub::l10n::ExportFormat;
+use qiantang_app::accounts::Actor;
+use qiantang_app::l10n::ExportFormat;
+use qiantang_app::App;
 use qiantang_l10n::model::{Job, JobState, SegmentState};
 
 use crate::config::Config;
@@ -138,7 +138,7 @@ pub fn tm(app: &Arc<App>, cfg: &Config, cmd: TmCmd) -> Result<ExitCode> {
             let org = resolve_org(app, org.as_deref())?;
             let bytes = read_limited(&file, cfg.max_upload_bytes.max(1 << 30))?;
             let name = file_name(&file);
-            let (total, added) = app.import_tmx(org, &name, &bytes, &Actor::cli())?;
+            let (total, added) = app.l10n().import_tmx(org, &name, &bytes, &Actor::cli())?;
             if json {
                 print_json(
                     &serde_json::json!({"file": name, "units": total, "added": added,
@@ -150,7 +150,7 @@ pub fn tm(app: &Arc<App>, cfg: &Config, cmd: TmCmd) -> Result<ExitCode> {
         }
         TmCmd::Export { output, org } => {
             let org = resolve_org(app, org.as_deref())?;
-            let bytes = app.export_tmx(org)?;
+            let bytes = app.l10n().export_tmx(org)?;
             write_file(&output, &bytes)?;
             eprintln!(
                 "wrote {} ({} units)",
@@ -239,7 +239,7 @@ pub fn l10n(app: &Arc<App>, _cfg: &Config, cmd: L10nCmd) -> Result<ExitCode> {
             json,
         } => {
             let work = resolve_work(app, &work)?;
-            let p = app.create_project(work, &locale, &market, &actor)?;
+            let p = app.l10n().create_project(work, &locale, &market, &actor)?;
             let segments = app.stores().l10n.segments(p.id, None)?.len();
             if json {
                 print_json(
@@ -296,15 +296,17 @@ pub fn l10n(app: &Arc<App>, _cfg: &Config, cmd: L10nCmd) -> Result<ExitCode> {
             tm_only,
             json,
         } => {
-            let p = app.project(project)?;
+            let p = app.l10n().project(project)?;
             let chapters = chapters.as_deref().map(parse_range).transpose()?;
             let backend = if tm_only {
                 None
             } else {
                 backend.or(p.settings.mt_backend.clone())
             };
-            let job = app.queue_pretranslate(project, chapters, backend, &actor)?;
-            let done = app.run_job(job.id, &mut |j| {
+            let job = app
+                .l10n()
+                .queue_pretranslate(project, chapters, backend, &actor)?;
+            let done = app.l10n().run_job(job.id, &mut |j| {
                 if !json {
                     progress_bar(j)
                 }
@@ -347,7 +349,7 @@ pub fn l10n(app: &Arc<App>, _cfg: &Config, cmd: L10nCmd) -> Result<ExitCode> {
             tm_threshold,
             gloss_style,
         } => {
-            let mut settings = app.project(project)?.settings;
+            let mut settings = app.l10n().project(project)?.settings;
             if let Some(b) = backend {
                 settings.mt_backend = (b != "none").then_some(b);
             }
@@ -361,7 +363,9 @@ pub fn l10n(app: &Arc<App>, _cfg: &Config, cmd: L10nCmd) -> Result<ExitCode> {
                     other => bail!("--gloss-style takes inline or footnote, not {other:?}"),
                 };
             }
-            let p = app.update_project_settings(project, settings, &actor)?;
+            let p = app
+                .l10n()
+                .update_project_settings(project, settings, &actor)?;
             println!(
                 "project {}: backend {}, TM threshold {}, glosses {:?}",
                 p.id,
@@ -375,10 +379,10 @@ pub fn l10n(app: &Arc<App>, _cfg: &Config, cmd: L10nCmd) -> Result<ExitCode> {
             json,
             fail_on,
         } => {
-            let findings = app.project_qa(project)?;
+            let findings = app.l10n().project_qa(project)?;
             let dto: Vec<_> = findings
                 .iter()
-                .map(qiantang_hub::l10n::finding_json)
+                .map(qiantang_app::l10n::finding_json)
                 .collect();
             if json {
                 print_json(&dto)?;
@@ -415,7 +419,7 @@ pub fn l10n(app: &Arc<App>, _cfg: &Config, cmd: L10nCmd) -> Result<ExitCode> {
         } => {
             let format = ExportFormat::parse(&format)
                 .with_context(|| format!("unknown format {format:?}: use epub, xliff or tmx"))?;
-            let bytes = app.export_project(project, format)?;
+            let bytes = app.l10n().export_project(project, format)?;
             write_file(&output, &bytes)?;
             eprintln!("wrote {} ({} bytes)", output.display(), bytes.len());
             if format == ExportFormat::Epub {
@@ -442,7 +446,9 @@ pub fn l10n(app: &Arc<App>, _cfg: &Config, cmd: L10nCmd) -> Result<ExitCode> {
             json,
         } => {
             let bytes = read_limited(&file, 256 << 20)?;
-            let report = app.import_xliff(project, &file_name(&file), &bytes, &actor)?;
+            let report = app
+                .l10n()
+                .import_xliff(project, &file_name(&file), &bytes, &actor)?;
             if json {
                 print_json(
                     &serde_json::json!({"updated": report.updated, "unchanged": report.unchanged,

@@ -2,7 +2,7 @@
 //!
 //! The `qiantang` command. [`run`] parses arguments and dispatches to
 //! subcommands; `main.rs` only calls it. Every reporting command takes
-//! `--json` and prints the same shapes as the JSON API (`qiantang_hub::dto`).
+//! `--json` and prints the same shapes as the JSON API (`qiantang_app::dto`).
 
 pub mod config;
 pub mod deposit;
@@ -17,10 +17,10 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use qiantang_app::accounts::Actor;
+use qiantang_app::dto::*;
+use qiantang_app::App;
 use qiantang_auth::Role;
-use qiantang_hub::app::App;
-use qiantang_hub::app_auth::Actor;
-use qiantang_hub::dto::*;
 use qiantang_hub::HubConfig;
 use qiantang_works::import::ImportOptions;
 use qiantang_works::model::WorkScope;
@@ -554,7 +554,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| file.display().to_string());
-            let report = app.import_novel(
+            let report = app.catalog().import_novel(
                 org,
                 &name,
                 &bytes,
@@ -567,7 +567,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 if publish {
                     app.stores().works.set_published(id, true)?;
                 }
-                app.audit(
+                app.accounts().audit(
                     Some(org),
                     &Actor::cli(),
                     "work_imported",
@@ -602,8 +602,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Tag { work, json, top } => {
             let app = open(&cfg)?;
             let id = resolve_work(&app, &work)?;
-            app.tag_work(id)?;
+            app.catalog().tag_work(id)?;
             let profile = app
+                .catalog()
                 .profile(id)?
                 .context("work has no profile after tagging")?;
             let dto = ProfileDto::from(&profile);
@@ -847,7 +848,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(AuditCmd::Export { org, output, limit }) => {
             let app = open(&cfg)?;
             let org = match org {
-                Some(n) => Some(app.org_named(&n)?.id),
+                Some(n) => Some(app.accounts().org_named(&n)?.id),
                 None => None,
             };
             let entries = app.stores().auth.list_audit(org, None, limit)?;
@@ -869,14 +870,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 /// The organization a CLI command acts on: `--org NAME`, else the only one.
 fn resolve_org(app: &App, name: Option<&str>) -> Result<i64> {
     if let Some(n) = name {
-        return Ok(app.org_named(n)?.id);
+        return Ok(app.accounts().org_named(n)?.id);
     }
     let orgs = app.stores().auth.list_orgs()?;
     match orgs.as_slice() {
         [one] => Ok(one.id),
         _ => match orgs
             .iter()
-            .find(|o| o.name == qiantang_hub::app_auth::DEFAULT_ORG)
+            .find(|o| o.name == qiantang_app::accounts::DEFAULT_ORG)
         {
             Some(d) => Ok(d.id),
             None => bail!("several organizations exist: say which one with --org NAME"),
@@ -894,7 +895,7 @@ fn admin(cfg: &Config, cmd: AdminCmd) -> Result<ExitCode> {
     let app = open(cfg)?;
     match cmd {
         AdminCmd::CreateOrg { name, json } => {
-            let o = app.create_org(&name, &Actor::cli())?;
+            let o = app.accounts().create_org(&name, &Actor::cli())?;
             if json {
                 print_json(&serde_json::json!({"id": o.id, "name": o.name}))?;
             } else {
@@ -909,10 +910,12 @@ fn admin(cfg: &Config, cmd: AdminCmd) -> Result<ExitCode> {
             json,
         } => {
             let membership = match org {
-                Some(n) => Some((app.org_named(&n)?.id, parse_role(&role)?)),
+                Some(n) => Some((app.accounts().org_named(&n)?.id, parse_role(&role)?)),
                 None => None,
             };
-            let (u, password) = app.create_user(&email, membership, admin, &Actor::cli())?;
+            let (u, password) =
+                app.accounts()
+                    .create_user(&email, membership, admin, &Actor::cli())?;
             if json {
                 print_json(
                     &serde_json::json!({"id": u.id, "email": u.email, "admin": u.is_admin, "password": password}),
@@ -923,13 +926,14 @@ fn admin(cfg: &Config, cmd: AdminCmd) -> Result<ExitCode> {
             }
         }
         AdminCmd::SetRole { email, org, role } => {
-            let o = app.org_named(&org)?;
+            let o = app.accounts().org_named(&org)?;
             let (u, _) = app
                 .stores()
                 .auth
                 .user_by_email(&email)?
                 .with_context(|| format!("no user {email}"))?;
-            app.set_role(o.id, u.id, parse_role(&role)?, &Actor::cli())?;
+            app.accounts()
+                .set_role(o.id, u.id, parse_role(&role)?, &Actor::cli())?;
             println!("{} is now {} of {}", u.email, role, o.name);
         }
         AdminCmd::ResetPassword { email } => {
@@ -939,8 +943,8 @@ fn admin(cfg: &Config, cmd: AdminCmd) -> Result<ExitCode> {
                 .user_by_email(&email)?
                 .with_context(|| format!("no user {email}"))?;
             let password = qiantang_auth::secret::new_password()?;
-            app.set_password(u.id, &password)?;
-            app.audit(
+            app.accounts().set_password(u.id, &password)?;
+            app.accounts().audit(
                 None,
                 &Actor::cli(),
                 "password_reset",
@@ -982,9 +986,14 @@ fn token(cfg: &Config, cmd: TokenCmd) -> Result<ExitCode> {
             name,
             json,
         } => {
-            let o = app.org_named(&org)?;
-            let (t, secret) =
-                app.create_token(o.id, parse_role(&role)?, &name, None, &Actor::cli())?;
+            let o = app.accounts().org_named(&org)?;
+            let (t, secret) = app.accounts().create_token(
+                o.id,
+                parse_role(&role)?,
+                &name,
+                None,
+                &Actor::cli(),
+            )?;
             if json {
                 let mut v = token_json(&t);
                 v["token"] = serde_json::Value::String(secret);
@@ -1000,11 +1009,11 @@ fn token(cfg: &Config, cmd: TokenCmd) -> Result<ExitCode> {
             }
         }
         TokenCmd::Revoke { id } => {
-            app.revoke_token(id, &Actor::cli())?;
+            app.accounts().revoke_token(id, &Actor::cli())?;
             println!("revoked token {id}");
         }
         TokenCmd::List { org, json } => {
-            let o = app.org_named(&org)?;
+            let o = app.accounts().org_named(&org)?;
             let list = app.stores().auth.list_tokens(o.id)?;
             if json {
                 print_json(&list.iter().map(token_json).collect::<Vec<_>>())?;
@@ -1031,8 +1040,8 @@ fn token(cfg: &Config, cmd: TokenCmd) -> Result<ExitCode> {
 fn open(cfg: &Config) -> Result<Arc<App>> {
     let app = App::open_with(&cfg.data_dir, cfg.database_url.as_deref())
         .with_context(|| store_name(cfg))?;
-    app.configure_mt(&cfg.mt)?;
-    app.configure_mt_access(&cfg.mt_orgs)?;
+    app.l10n().configure_mt(&cfg.mt)?;
+    app.l10n().configure_mt_access(&cfg.mt_orgs)?;
     Ok(app)
 }
 
@@ -1140,7 +1149,7 @@ fn works(cfg: &Config, cmd: WorksCmd) -> Result<ExitCode> {
         WorksCmd::Delete { work } => {
             let id = resolve_work(&app, &work)?;
             app.stores().works.delete_work(id)?;
-            app.invalidate_piracy_index();
+            app.piracy().invalidate_piracy_index();
             println!("deleted work {id}");
         }
     }
@@ -1149,7 +1158,7 @@ fn works(cfg: &Config, cmd: WorksCmd) -> Result<ExitCode> {
 
 fn kb(cfg: &Config, cmd: KbCmd) -> Result<ExitCode> {
     let app = open(cfg)?;
-    let view = app.kb();
+    let view = app.kb().view();
     match cmd {
         KbCmd::Stats { json } => {
             let mut cats: std::collections::BTreeMap<&str, usize> = Default::default();
@@ -1232,7 +1241,7 @@ fn kb(cfg: &Config, cmd: KbCmd) -> Result<ExitCode> {
             let concept: qiantang_kb::Concept = serde_json::from_str(&text)
                 .with_context(|| format!("{}: not a valid concept", file.display()))?;
             let id = concept.id.clone();
-            app.save_concept(concept, "cli")?;
+            app.kb().save_concept(concept, "cli")?;
             println!("saved concept {id}");
         }
         KbCmd::Delete { id } => {
@@ -1363,9 +1372,9 @@ fn serve(cfg: &Config, no_sample: bool) -> Result<ExitCode> {
         // Store calls block (PostgreSQL's client must not run on an async worker).
         let (a, mt, mt_orgs) = (app.clone(), cfg.mt.clone(), cfg.mt_orgs.clone());
         tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-            a.configure_mt(&mt)?;
-            a.configure_mt_access(&mt_orgs)?;
-            a.start_job_worker()?;
+            a.l10n().configure_mt(&mt)?;
+            a.l10n().configure_mt_access(&mt_orgs)?;
+            a.l10n().start_job_worker()?;
             Ok(())
         })
         .await??;
@@ -1390,17 +1399,17 @@ fn serve(cfg: &Config, no_sample: bool) -> Result<ExitCode> {
         .await?
         .with_context(|| format!("opening the deposit log in {}", cfg.data_dir.join("log").display()))?;
         let log = Arc::new(log);
-        app.set_deposits(log.clone());
-        app.set_auto_deposit(cfg.deposit.auto.unwrap_or(true));
-        app.set_deposit_public_url(Some(public_url));
+        app.deposits().attach_log(log.clone());
+        app.deposits().set_auto_deposit(cfg.deposit.auto.unwrap_or(true));
+        app.deposits().set_deposit_public_url(Some(public_url));
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let integrator = log.run_integrator(std::time::Duration::from_secs(1), stop.clone());
         let a = app.clone();
-        if let Some((email, password)) = tokio::task::spawn_blocking(move || a.ensure_first_admin()).await?? {
+        if let Some((email, password)) = tokio::task::spawn_blocking(move || a.accounts().ensure_first_admin()).await?? {
             // Printed once to standard output, deliberately not through the log.
             println!(
                 "First start: created administrator {email} (owner of organization \"{}\")",
-                qiantang_hub::app_auth::DEFAULT_ORG
+                qiantang_app::accounts::DEFAULT_ORG
             );
             println!("  one-time password: {password}");
             println!("  log in at http://{}/login and change it on /account", cfg.listen);
@@ -1412,7 +1421,7 @@ fn serve(cfg: &Config, no_sample: bool) -> Result<ExitCode> {
             let org = tokio::task::spawn_blocking(move || resolve_org(&a, None)).await??;
             let a = app.clone();
             let r = tokio::task::spawn_blocking(move || {
-                let r = a.import_novel(
+                let r = a.catalog().import_novel(
                     org,
                     "jigong_quanzhuan_ch1-10.txt",
                     SAMPLE_NOVEL,
@@ -1425,7 +1434,7 @@ fn serve(cfg: &Config, no_sample: bool) -> Result<ExitCode> {
                     // The sample is public domain: publish it so anonymous readers see it.
                     a.stores().works.set_published(id, true)?;
                 }
-                Ok::<_, qiantang_hub::app::AppError>(r)
+                Ok::<_, qiantang_app::AppError>(r)
             })
             .await??;
             tracing::info!(work = ?r.work, chapters = r.chapters.len(), "imported the bundled sample novel");
@@ -1445,13 +1454,13 @@ fn serve(cfg: &Config, no_sample: bool) -> Result<ExitCode> {
         hub.session_ttl = std::time::Duration::from_secs(cfg.session_hours * 3600);
         let served = qiantang_hub::serve(app.clone(), hub, listener, shutdown_signal()).await;
         // Background jobs stop after their current batch (they resume at the next start).
-        app.stop_jobs();
+        app.l10n().stop_jobs();
         // Clean shutdown: a last integration of what was staged, then the lock is released.
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         let _ = tokio::task::spawn_blocking(move || integrator.join()).await;
         // Dropping the last handle releases the log's LOCK (off the async
         // workers: the PostgreSQL mirror's client blocks when it closes).
-        let taken = app.take_deposits();
+        let taken = app.deposits().detach_log();
         let _ = tokio::task::spawn_blocking(move || {
             drop(taken);
             drop(log);

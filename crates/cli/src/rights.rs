@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 
+use qiantang_app::accounts::Actor;
+use qiantang_app::rights::GrantInput;
 use qiantang_hub::api::rights::{grant_dto, piracy_dto, refusal_dto, rights_map_dto};
-use qiantang_hub::app_auth::Actor;
-use qiantang_hub::app_rights::GrantInput;
 use qiantang_rights::{GrantOutcome, GrantStatus};
 use qiantang_works::model::WorkScope;
 
@@ -174,7 +174,7 @@ pub fn licence(cfg: &Config, cmd: LicenceCmd) -> Result<ExitCode> {
                 notes,
                 force_flag,
             };
-            match app.create_grant(&w, &input, &Actor::cli())? {
+            match app.rights().create_grant(&w, &input, &Actor::cli())? {
                 GrantOutcome::Created(g) => {
                     if json {
                         print_json(&grant_dto(&g))?;
@@ -201,7 +201,7 @@ pub fn licence(cfg: &Config, cmd: LicenceCmd) -> Result<ExitCode> {
         }
         LicenceCmd::List { work, json } => {
             let w = work_of(&work)?;
-            let list = app.list_grants(&w)?;
+            let list = app.rights().list_grants(&w)?;
             if json {
                 print_json(&list.iter().map(grant_dto).collect::<Vec<_>>())?;
             } else if list.is_empty() {
@@ -224,7 +224,7 @@ pub fn licence(cfg: &Config, cmd: LicenceCmd) -> Result<ExitCode> {
                 .get_work(g.work_id)?
                 .context("work vanished")?;
             let was_revoked = g.status == GrantStatus::Revoked;
-            let g = app.revoke_grant(&w, id, &Actor::cli())?;
+            let g = app.rights().revoke_grant(&w, id, &Actor::cli())?;
             if json {
                 print_json(&grant_dto(&g))?;
             } else if was_revoked {
@@ -235,7 +235,7 @@ pub fn licence(cfg: &Config, cmd: LicenceCmd) -> Result<ExitCode> {
         }
         LicenceCmd::Map { work, json } => {
             let w = work_of(&work)?;
-            let m = app.rights_map(&w)?;
+            let m = app.rights().rights_map(&w)?;
             if json {
                 print_json(&rights_map_dto(&m))?;
             } else if m.cells.is_empty() {
@@ -315,7 +315,9 @@ pub fn piracy(cfg: &Config, cmd: PiracyCmd) -> Result<ExitCode> {
     };
     let app = open(cfg)?;
     let _log = crate::deposit::AttachedLog::attach(&app, cfg)?;
-    let r = app.piracy_check(&name, &bytes, Some(threshold), &WorkScope::All)?;
+    let r = app
+        .piracy()
+        .piracy_check(&name, &bytes, Some(threshold), &WorkScope::All)?;
     if json {
         print_json(&piracy_dto(&r))?;
         return Ok(ExitCode::SUCCESS);
@@ -355,7 +357,7 @@ pub fn piracy(cfg: &Config, cmd: PiracyCmd) -> Result<ExitCode> {
                 m.org_name,
                 m.chapter,
                 m.chapter_title,
-                qiantang_hub::clock::rfc3339(m.evidence.imported_ms),
+                qiantang_app::clock::rfc3339(m.evidence.imported_ms),
                 m.evidence
                     .deposit_index
                     .map(|i| format!(", deposit #{i}"))

@@ -9,13 +9,14 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use crate::app::{App, AppError};
 use crate::auth::{
     Authed, ImportTarget, KbAdmin, KbEditor, KbReviewer, OrgOwner, PlatformAdmin, Policy,
     ReadableWork, RequestAuth, WritableWork,
 };
-use crate::dto::*;
 use crate::{blocking, HttpError, HubState};
+use qiantang_app::dto::*;
+use qiantang_app::ErrorCode;
+use qiantang_app::{App, AppError};
 use qiantang_kb::Concept;
 use qiantang_works::import::ImportOptions;
 
@@ -183,7 +184,7 @@ async fn list_works(
     State(s): State<HubState>,
 ) -> Result<Json<Vec<WorkDto>>, HttpError> {
     let scope = crate::auth::scope_of(&a.caller);
-    let works = blocking(&s, move |app| app.list_works(&scope)).await?;
+    let works = blocking(&s, move |app| app.catalog().list_works(&scope)).await?;
     Ok(Json(works.iter().map(WorkDto::from).collect()))
 }
 
@@ -276,25 +277,24 @@ pub(crate) async fn read_upload(mut mp: Multipart) -> Result<Upload, HttpError> 
 }
 
 pub(crate) fn too_large() -> HttpError {
-    HttpError {
-        status: StatusCode::PAYLOAD_TOO_LARGE,
-        code: "payload_too_large",
-        message: "the upload exceeds the server's size limit (max_upload_bytes)".into(),
-    }
+    HttpError::new(
+        ErrorCode::PayloadTooLarge,
+        "the upload exceeds the server's size limit (max_upload_bytes)",
+    )
 }
 
 pub(crate) async fn do_import(
     s: &HubState,
     auth: &RequestAuth,
     up: Upload,
-) -> Result<crate::app::ImportReport, HttpError> {
+) -> Result<qiantang_app::catalog::ImportReport, HttpError> {
     let org = auth.target_org(&s.app, up.org.as_deref())?;
     let actor = auth.actor();
     blocking(s, move |a: &App| {
         let opts = ImportOptions {
             heading_pattern: up.heading_pattern.clone(),
         };
-        let r = a.import_novel(
+        let r = a.catalog().import_novel(
             org,
             &up.file_name,
             &up.bytes,
@@ -304,7 +304,7 @@ pub(crate) async fn do_import(
             up.dry_run,
         )?;
         if let Some(id) = r.work {
-            a.audit(
+            a.accounts().audit(
                 Some(org),
                 &actor,
                 "work_imported",
@@ -354,8 +354,8 @@ async fn delete_work(
     let actor = a.actor();
     blocking(&s, move |app| {
         if app.stores().works.delete_work(w.id)? {
-            app.invalidate_piracy_index();
-            app.audit(
+            app.piracy().invalidate_piracy_index();
+            app.accounts().audit(
                 Some(w.org),
                 &actor,
                 "work_deleted",
@@ -382,7 +382,7 @@ async fn publish_work(
     let actor = a.actor();
     let w = blocking(&s, move |app| {
         app.stores().works.set_published(w.id, body.published)?;
-        app.audit(
+        app.accounts().audit(
             Some(w.org),
             &actor,
             if body.published {
@@ -440,7 +440,8 @@ async fn get_profile(
 ) -> Result<Json<ProfileDto>, HttpError> {
     let id = w.id;
     let p = blocking(&s, move |a| {
-        a.profile(id)?
+        a.catalog()
+            .profile(id)?
             .ok_or_else(|| AppError::NotFound(format!("profile of work {id} (not tagged yet)")))
     })
     .await?;
@@ -454,15 +455,16 @@ async fn tag_work(
     let id = w.id;
     let actor = auth.actor();
     let p = blocking(&s, move |a| {
-        let n = a.tag_work(id)?;
-        a.audit(
+        let n = a.catalog().tag_work(id)?;
+        a.accounts().audit(
             Some(w.org),
             &actor,
             "work_tagged",
             &format!("work:{id}"),
             serde_json::json!({"occurrences": n}),
         );
-        a.profile(id)?
+        a.catalog()
+            .profile(id)?
             .ok_or_else(|| AppError::NotFound(format!("work {id}")))
     })
     .await?;
@@ -484,7 +486,7 @@ async fn search_concepts(
     let found = blocking(&s, move |a| {
         let list: Vec<Concept> = match q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(query) => a.stores().kb.search_concepts(query, limit)?,
-            None => a.kb().concepts.values().cloned().collect(),
+            None => a.kb().view().concepts.values().cloned().collect(),
         };
         Ok(list
             .into_iter()
@@ -503,7 +505,7 @@ pub fn concept_view(
     id: &str,
     scope: &qiantang_works::model::WorkScope,
 ) -> Result<ConceptDto, AppError> {
-    let kb = a.kb();
+    let kb = a.kb().view();
     let c = kb
         .concepts
         .get(id)
@@ -553,7 +555,7 @@ async fn put_concept(
         .can(qiantang_auth::policy::Action::ApproveConcept)
     {
         // Editors propose; a reviewer or admin decides (qiantang_auth::policy).
-        let pid = blocking(&s, move |a| a.propose_concept(concept, &actor)).await?;
+        let pid = blocking(&s, move |a| a.kb().propose_concept(concept, &actor)).await?;
         return Ok((
             StatusCode::ACCEPTED,
             Json(serde_json::json!({"proposal": pid, "status": "pending", "concept": id})),
@@ -561,8 +563,8 @@ async fn put_concept(
             .into_response());
     }
     let dto = blocking(&s, move |a| {
-        a.save_concept(concept, &actor.name)?;
-        a.audit(
+        a.kb().save_concept(concept, &actor.name)?;
+        a.accounts().audit(
             None,
             &actor,
             "concept_edited",
@@ -579,8 +581,8 @@ async fn put_concept(
 pub fn proposal_dto(p: &qiantang_kb::ConceptProposal) -> serde_json::Value {
     serde_json::json!({
         "id": p.id, "concept": p.concept, "status": p.status.as_str(),
-        "proposer": p.proposer, "created": crate::clock::rfc3339(p.created_ms),
-        "reviewer": p.reviewer, "decided": p.decided_ms.map(crate::clock::rfc3339),
+        "proposer": p.proposer, "created": qiantang_app::clock::rfc3339(p.created_ms),
+        "reviewer": p.reviewer, "decided": p.decided_ms.map(qiantang_app::clock::rfc3339),
         "proposed": serde_json::from_str::<serde_json::Value>(&p.concept_json).unwrap_or(serde_json::Value::Null),
     })
 }
@@ -618,7 +620,7 @@ async fn approve_proposal(
     Path(id): Path<i64>,
 ) -> Result<Json<serde_json::Value>, HttpError> {
     let actor = auth.actor();
-    let p = blocking(&s, move |a| a.decide_proposal(id, true, &actor)).await?;
+    let p = blocking(&s, move |a| a.kb().decide_proposal(id, true, &actor)).await?;
     Ok(Json(proposal_dto(&p)))
 }
 
@@ -628,7 +630,7 @@ async fn reject_proposal(
     Path(id): Path<i64>,
 ) -> Result<Json<serde_json::Value>, HttpError> {
     let actor = auth.actor();
-    let p = blocking(&s, move |a| a.decide_proposal(id, false, &actor)).await?;
+    let p = blocking(&s, move |a| a.kb().decide_proposal(id, false, &actor)).await?;
     Ok(Json(proposal_dto(&p)))
 }
 
@@ -639,7 +641,7 @@ async fn delete_concept(
 ) -> Result<StatusCode, HttpError> {
     let actor = auth.actor();
     blocking(&s, move |a| {
-        let kb = a.kb();
+        let kb = a.kb().view();
         if let Some(children) = kb.narrower.get(&id).filter(|c| !c.is_empty()) {
             return Err(AppError::Invalid(format!(
                 "concept {id} has narrower concepts ({}); move or delete them first",
@@ -649,14 +651,14 @@ async fn delete_concept(
         if !a.stores().kb.delete_concept(&id)? {
             return Err(AppError::NotFound(format!("concept {id}")));
         }
-        a.audit(
+        a.accounts().audit(
             None,
             &actor,
             "concept_deleted",
             &format!("concept:{id}"),
             serde_json::json!({}),
         );
-        a.refresh_kb()
+        a.kb().refresh()
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -674,7 +676,7 @@ async fn concept_history(
                 serde_json::json!({
                     "revision": r.revision,
                     "actor": r.actor,
-                    "at": crate::clock::rfc3339(r.at_ms),
+                    "at": qiantang_app::clock::rfc3339(r.at_ms),
                     "concept": serde_json::from_str::<serde_json::Value>(&r.concept_json).unwrap_or_default(),
                 })
             })
@@ -692,7 +694,7 @@ async fn concept_rendering(
     Path(id): Path<String>,
     Query(q): Query<MarketQuery>,
 ) -> Result<Json<RenderingDto>, HttpError> {
-    let kb = s.app.kb();
+    let kb = s.app.kb().view();
     let c = kb
         .concepts
         .get(&id)
@@ -707,7 +709,15 @@ async fn concept_rendering(
 }
 
 async fn list_markets(State(s): State<HubState>) -> Json<Vec<MarketDto>> {
-    Json(s.app.kb().markets.values().map(MarketDto::from).collect())
+    Json(
+        s.app
+            .kb()
+            .view()
+            .markets
+            .values()
+            .map(MarketDto::from)
+            .collect(),
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -717,7 +727,7 @@ struct FormatQuery {
 
 /// Serializes the whole KB in `format` (`skos` JSON-LD or `tbx`): (content type, body).
 pub fn export_body(a: &App, format: &str) -> Result<(&'static str, String), AppError> {
-    let kb = a.kb();
+    let kb = a.kb().view();
     let concepts: Vec<Concept> = kb.concepts.values().cloned().collect();
     let renderings: Vec<_> = kb.renderings.values().flatten().cloned().collect();
     match format {
@@ -769,7 +779,7 @@ pub fn import_body(
         }
     }
     .map_err(|e| AppError::Invalid(e.to_string()))?;
-    a.import_kb(&concepts, &renderings, actor)
+    a.kb().import_kb(&concepts, &renderings, actor)
 }
 
 async fn import_kb(
@@ -782,7 +792,7 @@ async fn import_kb(
     let actor = auth.actor();
     let (c, r) = blocking(&s, move |a| {
         let n = import_body(a, &format, &body, &actor.name)?;
-        a.audit(
+        a.accounts().audit(
             None,
             &actor,
             "kb_imported",
@@ -805,22 +815,22 @@ pub(crate) fn parse_role(s: &str) -> Result<qiantang_auth::Role, HttpError> {
 }
 
 fn org_dto(o: &qiantang_auth::Org, role: Option<qiantang_auth::Role>) -> serde_json::Value {
-    serde_json::json!({"id": o.id, "name": o.name, "role": role.map(|r| r.as_str()), "created": crate::clock::rfc3339(o.created_ms)})
+    serde_json::json!({"id": o.id, "name": o.name, "role": role.map(|r| r.as_str()), "created": qiantang_app::clock::rfc3339(o.created_ms)})
 }
 
 fn token_dto(t: &qiantang_auth::ApiToken) -> serde_json::Value {
     serde_json::json!({
         "id": t.id, "org": t.org, "role": t.role.as_str(), "name": t.name,
-        "created": crate::clock::rfc3339(t.created_ms),
-        "last_used": t.last_used_ms.map(crate::clock::rfc3339),
-        "revoked": t.revoked_ms.map(crate::clock::rfc3339),
+        "created": qiantang_app::clock::rfc3339(t.created_ms),
+        "last_used": t.last_used_ms.map(qiantang_app::clock::rfc3339),
+        "revoked": t.revoked_ms.map(qiantang_app::clock::rfc3339),
     })
 }
 
 /// An audit entry as JSON (the JSON-lines export has one of these per line).
 pub fn audit_dto(e: &qiantang_auth::AuditEntry) -> serde_json::Value {
     serde_json::json!({
-        "id": e.id, "at": crate::clock::rfc3339(e.at_ms), "org": e.org, "actor": e.actor,
+        "id": e.id, "at": qiantang_app::clock::rfc3339(e.at_ms), "org": e.org, "actor": e.actor,
         "action": e.action, "object": e.object,
         "detail": serde_json::from_str::<serde_json::Value>(&e.detail).unwrap_or(serde_json::Value::Null),
         "ip": e.ip,
@@ -856,7 +866,7 @@ async fn create_org(
     Json(b): Json<NewOrgBody>,
 ) -> Result<Response, HttpError> {
     let actor = a.actor();
-    let o = blocking(&s, move |app| app.create_org(&b.name, &actor)).await?;
+    let o = blocking(&s, move |app| app.accounts().create_org(&b.name, &actor)).await?;
     Ok((StatusCode::CREATED, Json(org_dto(&o, None))).into_response())
 }
 
@@ -887,7 +897,8 @@ async fn put_member(
     let actor = a.actor();
     let admin = a.caller.is_admin();
     let user = blocking(&s, move |app| {
-        app.change_member_role(org, &b.email, role, admin, &actor)
+        app.accounts()
+            .change_member_role(org, &b.email, role, admin, &actor)
     })
     .await?;
     Ok(Json(
@@ -901,7 +912,10 @@ async fn remove_member(
     Path((_, user)): Path<(i64, i64)>,
 ) -> Result<StatusCode, HttpError> {
     let actor = a.actor();
-    blocking(&s, move |app| app.remove_member(org, user, &actor)).await?;
+    blocking(&s, move |app| {
+        app.accounts().remove_member(org, user, &actor)
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -929,7 +943,7 @@ async fn create_token(
     let actor = a.actor();
     let by = a.caller.user.as_ref().map(|u| u.id);
     let (t, secret) = blocking(&s, move |app| {
-        app.create_token(org, role, &b.name, by, &actor)
+        app.accounts().create_token(org, role, &b.name, by, &actor)
     })
     .await?;
     let mut v = token_dto(&t);
@@ -953,7 +967,7 @@ async fn revoke_token(
             Some(t) if t.org == org => {}
             _ => return Err(AppError::NotFound(format!("token {token}"))),
         }
-        app.revoke_token(token, &actor)?;
+        app.accounts().revoke_token(token, &actor)?;
         Ok(())
     })
     .await?;

@@ -12,13 +12,13 @@ use serde::Deserialize;
 
 use qiantang_l10n::model::*;
 
-use crate::app::AppError;
 use crate::auth::{
     segment_perms, Authed, ImportTarget, ManagedProject, Policy, ReadableProject,
     TranslatableProject, WritableWork,
 };
-use crate::l10n::{self as svc, ExportFormat};
 use crate::{blocking, HttpError, HubState};
+use qiantang_app::l10n::{self as svc, ExportFormat};
+use qiantang_app::AppError;
 
 /// Route table of the localization API (relative to `/api/v1`), merged
 /// into [`crate::api::ROUTES`] by the route tests.
@@ -180,7 +180,9 @@ async fn create_project(
 ) -> Result<Response, HttpError> {
     let actor = a.actor();
     let v = blocking(&s, move |app| {
-        let p = app.create_project(w.id, &body.locale, &body.market, &actor)?;
+        let p = app
+            .l10n()
+            .create_project(w.id, &body.locale, &body.market, &actor)?;
         let prog = app.stores().l10n.progress(p.id)?;
         Ok(svc::project_json(
             &p,
@@ -195,7 +197,7 @@ async fn get_project(
     ReadableProject(p, _): ReadableProject,
     State(s): State<HubState>,
 ) -> Result<Json<serde_json::Value>, HttpError> {
-    let v = blocking(&s, move |app| app.project_detail_json(&p)).await?;
+    let v = blocking(&s, move |app| app.l10n().project_detail_json(&p)).await?;
     Ok(Json(v))
 }
 
@@ -204,7 +206,7 @@ async fn delete_project(
     State(s): State<HubState>,
 ) -> Result<StatusCode, HttpError> {
     let actor = a.actor();
-    blocking(&s, move |app| app.delete_project(p.id, &actor)).await?;
+    blocking(&s, move |app| app.l10n().delete_project(p.id, &actor)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -214,7 +216,7 @@ async fn chapter_view(
     State(s): State<HubState>,
 ) -> Result<Json<serde_json::Value>, HttpError> {
     let v = blocking(&s, move |app| {
-        let view = app.chapter_view(p.id, number)?;
+        let view = app.l10n().chapter_view(p.id, number)?;
         if view.is_empty() {
             return Err(AppError::NotFound(format!(
                 "chapter {number} of project {}",
@@ -236,6 +238,7 @@ async fn project_qa(
 ) -> Result<Json<Vec<serde_json::Value>>, HttpError> {
     let v = blocking(&s, move |app| {
         Ok(app
+            .l10n()
             .project_qa(p.id)?
             .iter()
             .map(svc::finding_json)
@@ -277,7 +280,9 @@ async fn pretranslate(
                 .filter(|b| !b.trim().is_empty())
                 .or(p.settings.mt_backend.clone())
         };
-        let job = app.queue_pretranslate(p.id, chapters, backend, &actor)?;
+        let job = app
+            .l10n()
+            .queue_pretranslate(p.id, chapters, backend, &actor)?;
         Ok(svc::job_json(&job))
     })
     .await?;
@@ -310,9 +315,9 @@ async fn export(
     let actor = a.actor();
     let project = p.clone();
     let bytes = blocking(&s, move |app| {
-        let bytes = app.export_project(id, format)?;
+        let bytes = app.l10n().export_project(id, format)?;
         if deposit {
-            app.deposit_translation(&project, &bytes, &actor);
+            app.deposits().deposit_translation(&project, &bytes, &actor);
         }
         Ok(bytes)
     })
@@ -340,7 +345,8 @@ async fn import(
     // An editor may import translations but not review states (workflow rights).
     let perms = segment_perms(&a.caller, p.org);
     let r = blocking(&s, move |app| {
-        app.import_xliff_as(p.id, "upload.xlf", &body, perms, &actor)
+        app.l10n()
+            .import_xliff_as(p.id, "upload.xlf", &body, perms, &actor)
     })
     .await?;
     Ok(Json(
@@ -372,7 +378,7 @@ async fn put_glossary(
 ) -> Result<Json<serde_json::Value>, HttpError> {
     let actor = a.actor();
     let v = blocking(&s, move |app| {
-        let e = app.put_glossary_entry(&p, body, &actor)?;
+        let e = app.l10n().put_glossary_entry(&p, body, &actor)?;
         Ok(svc::glossary_json(&e))
     })
     .await?;
@@ -385,7 +391,10 @@ async fn delete_glossary(
     State(s): State<HubState>,
 ) -> Result<StatusCode, HttpError> {
     let actor = a.actor();
-    blocking(&s, move |app| app.delete_glossary_entry(&p, entry, &actor)).await?;
+    blocking(&s, move |app| {
+        app.l10n().delete_glossary_entry(&p, entry, &actor)
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -412,7 +421,7 @@ async fn cancel_job(
 ) -> Result<Json<serde_json::Value>, HttpError> {
     let actor = a.actor();
     let v = blocking(&s, move |app| {
-        Ok(svc::job_json(&app.cancel_job(job, &actor)?))
+        Ok(svc::job_json(&app.l10n().cancel_job(job, &actor)?))
     })
     .await?;
     Ok(Json(v))
@@ -442,7 +451,7 @@ async fn save_segment(
     let perms = segment_perms(&a.caller, p.org);
     let actor = a.actor();
     let v = blocking(&s, move |app| {
-        let (seg, findings) = app.save_segment(
+        let (seg, findings) = app.l10n().save_segment(
             segment,
             body.version,
             body.target.as_deref(),
@@ -473,7 +482,7 @@ async fn add_comment(
 ) -> Result<Response, HttpError> {
     let actor = a.actor();
     let c = blocking(&s, move |app| {
-        app.comment_segment(segment, &body.body, &actor)
+        app.l10n().comment_segment(segment, &body.body, &actor)
     })
     .await?;
     Ok((
@@ -506,7 +515,9 @@ async fn mt_segment(
                 "no MT backend: choose one, or set the project's default backend".into(),
             )
         })?;
-        let (text, hints) = app.machine_translate_segment(segment, &backend, &actor)?;
+        let (text, hints) = app
+            .l10n()
+            .machine_translate_segment(segment, &backend, &actor)?;
         Ok(serde_json::json!({"backend": backend, "text": text, "applied": hints}))
     })
     .await?;
@@ -564,7 +575,7 @@ async fn tm_import(
     let org = tm_org(&target)?;
     let actor = target.1.actor();
     let (total, added) = blocking(&s, move |app| {
-        app.import_tmx(org, "upload.tmx", &body, &actor)
+        app.l10n().import_tmx(org, "upload.tmx", &body, &actor)
     })
     .await?;
     Ok(Json(serde_json::json!({"units": total, "added": added})))
@@ -572,7 +583,7 @@ async fn tm_import(
 
 async fn tm_export(target: ImportTarget, State(s): State<HubState>) -> Result<Response, HttpError> {
     let org = tm_org(&target)?;
-    let bytes = blocking(&s, move |app| app.export_tmx(org)).await?;
+    let bytes = blocking(&s, move |app| app.l10n().export_tmx(org)).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/x-tmx+xml".to_string()),
@@ -602,7 +613,7 @@ async fn concordance(
 ) -> Result<Json<Vec<serde_json::Value>>, HttpError> {
     let limit = q.limit.unwrap_or(20).min(200);
     let v = blocking(&s, move |app| {
-        let idx = app.tm_index(p.org)?;
+        let idx = app.l10n().tm_index(p.org)?;
         let idx = idx.read().unwrap_or_else(|e| e.into_inner());
         Ok(idx
             .concordance(&q.q, limit)
@@ -636,7 +647,8 @@ async fn edit_source(
 ) -> Result<Json<serde_json::Value>, HttpError> {
     let actor = a.actor();
     let seg = blocking(&s, move |app| {
-        app.edit_segment_source(segment, &body.source, &actor)
+        app.l10n()
+            .edit_segment_source(segment, &body.source, &actor)
     })
     .await?;
     Ok(Json(svc::segment_json(&seg)))

@@ -9,6 +9,7 @@
 //! [`KbAdmin`], [`PlatformAdmin`] — which consult [`qiantang_auth::policy`].
 //! No handler checks roles ad hoc.
 
+use qiantang_app::ErrorCode;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -25,8 +26,10 @@ use qiantang_auth::secret::secret_hash;
 use qiantang_auth::Role;
 use qiantang_works::model::{Work, WorkScope};
 
-use crate::app::AppError;
-use crate::{clock, HttpError, HubState};
+use qiantang_app::clock;
+use qiantang_app::AppError;
+
+use crate::{HttpError, HubState};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "qt_session";
@@ -96,11 +99,10 @@ pub fn get_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 fn too_many(retry: u64) -> Response {
-    let mut r = HttpError {
-        status: StatusCode::TOO_MANY_REQUESTS,
-        code: "rate_limited",
-        message: format!("too many requests; retry in {retry} s"),
-    }
+    let mut r = HttpError::new(
+        ErrorCode::RateLimited,
+        format!("too many requests; retry in {retry} s"),
+    )
     .into_response();
     if let Ok(v) = HeaderValue::from_str(&retry.to_string()) {
         r.headers_mut().insert(header::RETRY_AFTER, v);
@@ -109,12 +111,7 @@ fn too_many(retry: u64) -> Response {
 }
 
 fn unauthorized(msg: &str) -> Response {
-    let mut r = HttpError {
-        status: StatusCode::UNAUTHORIZED,
-        code: "unauthorized",
-        message: msg.into(),
-    }
-    .into_response();
+    let mut r = HttpError::new(ErrorCode::Unauthorized, msg).into_response();
     r.headers_mut().insert(
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static("Bearer realm=\"qiantang\""),
@@ -240,11 +237,7 @@ pub async fn resolve_caller(State(s): State<HubState>, mut req: Request, next: N
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
             if !same_secret(sent, expected) {
-                return HttpError {
-                    status: StatusCode::FORBIDDEN,
-                    code: "csrf",
-                    message: "API writes with a session cookie need the X-CSRF-Token header; scripts should use Authorization: Bearer".into(),
-                }
+                return HttpError::new(ErrorCode::Csrf, "API writes with a session cookie need the X-CSRF-Token header; scripts should use Authorization: Bearer")
                 .into_response();
             }
         }
@@ -287,16 +280,10 @@ impl IntoResponse for Refusal {
         if self.status == StatusCode::UNAUTHORIZED {
             return unauthorized(&self.message);
         }
-        HttpError {
-            status: self.status,
-            code: match self.status {
-                StatusCode::FORBIDDEN => "forbidden",
-                StatusCode::BAD_REQUEST => "invalid",
-                StatusCode::NOT_FOUND => "not_found",
-                _ => "internal",
-            },
-            message: self.message,
-        }
+        HttpError::new(
+            ErrorCode::from_http_status(self.status.as_u16()),
+            self.message,
+        )
         .into_response()
     }
 }
@@ -367,11 +354,7 @@ fn missing(parts: &Parts) -> Refusal {
 /// tenant, so only platform administrators grant it.
 pub fn may_grant(caller: &Caller, role: Role) -> Result<(), HttpError> {
     if role == Role::Reviewer && !caller.is_admin() {
-        return Err(HttpError {
-            status: StatusCode::FORBIDDEN,
-            code: "forbidden",
-            message: "only platform administrators grant the reviewer role (it approves shared knowledge-base edits)".into(),
-        });
+        return Err(HttpError::new(ErrorCode::Forbidden, "only platform administrators grant the reviewer role (it approves shared knowledge-base edits)"));
     }
     Ok(())
 }
@@ -645,8 +628,8 @@ impl FromRequestParts<HubState> for OrgOwner {
 
 impl RequestAuth {
     /// The audit actor of this request.
-    pub fn actor(&self) -> crate::app_auth::Actor {
-        crate::app_auth::Actor {
+    pub fn actor(&self) -> qiantang_app::accounts::Actor {
+        qiantang_app::accounts::Actor {
             name: self.caller.actor(),
             ip: self.ip.clone(),
             orgs: self.caller.orgs(),
@@ -658,16 +641,17 @@ impl RequestAuth {
     /// Errors: 403 when the caller may not write there, 400 when ambiguous.
     pub fn target_org(
         &self,
-        app: &crate::app::App,
+        app: &qiantang_app::App,
         requested: Option<&str>,
     ) -> Result<qiantang_auth::OrgId, HttpError> {
-        let forbidden = || HttpError {
-            status: StatusCode::FORBIDDEN,
-            code: "forbidden",
-            message: "your role does not allow importing works into that organization".into(),
+        let forbidden = || {
+            HttpError::new(
+                ErrorCode::Forbidden,
+                "your role does not allow importing works into that organization",
+            )
         };
         if let Some(name) = requested.map(str::trim).filter(|n| !n.is_empty()) {
-            let org = app.org_named(name).map_err(|_| forbidden())?;
+            let org = app.accounts().org_named(name).map_err(|_| forbidden())?;
             return if self.caller.can(Action::WriteWork { org: org.id }) {
                 Ok(org.id)
             } else {
@@ -798,8 +782,8 @@ project_extractor!(
     TranslatableProject, Translate, "translate in this project");
 
 /// What a caller may do with the segments of `org` (for the workflow rules).
-pub fn segment_perms(caller: &Caller, org: qiantang_auth::OrgId) -> crate::l10n::Perms {
-    crate::l10n::Perms {
+pub fn segment_perms(caller: &Caller, org: qiantang_auth::OrgId) -> qiantang_app::l10n::Perms {
+    qiantang_app::l10n::Perms {
         translate: caller.can(Action::Translate { org }),
         review: caller.can(Action::Review { org }),
     }

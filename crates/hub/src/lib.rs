@@ -8,16 +8,8 @@
 
 pub mod api;
 pub mod api_l10n;
-pub mod app;
-pub mod app_auth;
-pub mod app_deposit;
-pub mod app_piracy;
-pub mod app_rights;
 pub mod auth;
-pub mod clock;
-pub mod dto;
 pub mod i18n;
-pub mod l10n;
 pub mod web;
 pub mod web_l10n;
 
@@ -32,7 +24,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tokio::net::TcpListener;
 
-use crate::app::{App, AppError};
+use qiantang_app::dto;
+use qiantang_app::{App, AppError, ErrorCode};
 
 /// Settings the hub needs. Built by the CLI from flags, `QIANTANG_*`
 /// environment variables and the optional TOML file.
@@ -169,12 +162,7 @@ pub const NO_ROUTE: &str = "no route serves this address";
 
 async fn not_found(uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/api/") {
-        HttpError {
-            status: StatusCode::NOT_FOUND,
-            code: "not_found",
-            message: NO_ROUTE.into(),
-        }
-        .into_response()
+        HttpError::new(ErrorCode::NotFound, NO_ROUTE).into_response()
     } else {
         (StatusCode::NOT_FOUND, NO_ROUTE).into_response()
     }
@@ -205,16 +193,7 @@ async fn uniform_errors(req: axum::extract::Request, next: axum::middleware::Nex
         .await
         .map(|b| String::from_utf8_lossy(&b).trim().to_string())
         .unwrap_or_default();
-    let code = match status {
-        StatusCode::NOT_FOUND => "not_found",
-        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-        StatusCode::REQUEST_TIMEOUT => "timeout",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
-        s if s.is_server_error() => "internal",
-        _ => "invalid",
-    };
+    let code = ErrorCode::from_http_status(status.as_u16());
     let message = match (status, text.is_empty()) {
         (StatusCode::PAYLOAD_TOO_LARGE, _) => {
             "the request body exceeds the server's size limit (max_upload_bytes)".to_string()
@@ -298,85 +277,60 @@ where
         .map_err(HttpError::from)
 }
 
-/// An error answered to a client: status, stable code and a message that
-/// never carries internals (those are logged).
+/// An error answered to a client: a code of the error table and a message
+/// that never carries internals (those are logged). Its status is the code's.
 #[derive(Debug)]
 pub struct HttpError {
-    /// HTTP status.
-    pub status: StatusCode,
-    /// Stable code (see [`dto::ErrorBody`]).
-    pub code: &'static str,
+    /// Stable code (see [`qiantang_app::ErrorCode`]).
+    pub code: ErrorCode,
     /// Message.
     pub message: String,
 }
 
 impl HttpError {
-    pub(crate) fn internal() -> Self {
+    /// An error of `code` with `message`.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "internal",
-            message: "internal error; see the server log".into(),
+            code,
+            message: message.into(),
         }
+    }
+    /// The HTTP status of the code.
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+    pub(crate) fn internal() -> Self {
+        Self::new(ErrorCode::Internal, "internal error; see the server log")
     }
     pub(crate) fn invalid(msg: impl Into<String>) -> Self {
-        Self {
-            status: StatusCode::BAD_REQUEST,
-            code: "invalid",
-            message: msg.into(),
-        }
+        Self::new(ErrorCode::Invalid, msg)
     }
     pub(crate) fn not_found(what: impl Into<String>) -> Self {
-        Self {
-            status: StatusCode::NOT_FOUND,
-            code: "not_found",
-            message: format!("{} not found", what.into()),
-        }
+        Self::new(ErrorCode::NotFound, format!("{} not found", what.into()))
     }
 }
 
 impl From<AppError> for HttpError {
+    /// The error table ([`qiantang_app::ErrorCode`]) decides status and code;
+    /// internal details are logged, never answered.
     fn from(e: AppError) -> Self {
-        match e {
-            AppError::NotFound(what) => HttpError::not_found(what),
-            AppError::Invalid(m) => HttpError::invalid(m),
-            AppError::Forbidden(m) => HttpError {
-                status: StatusCode::FORBIDDEN,
-                code: "forbidden",
-                message: m,
-            },
-            AppError::Unauthorized(m) => HttpError {
-                status: StatusCode::UNAUTHORIZED,
-                code: "unauthorized",
-                message: m,
-            },
-            AppError::Import(e) => HttpError {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                code: "import_failed",
-                message: e.to_string(),
-            },
-            AppError::Store(qiantang_core::StoreError::NotFound(w)) => HttpError::not_found(w),
-            AppError::Store(qiantang_core::StoreError::Invalid(m)) => HttpError::invalid(m),
-            AppError::Store(qiantang_core::StoreError::Conflict(m)) => HttpError {
-                status: StatusCode::CONFLICT,
-                code: "conflict",
-                message: m,
-            },
-            AppError::Store(e) => {
-                tracing::error!(error = %e, "store error");
-                HttpError::internal()
-            }
+        let code = e.code();
+        if code == ErrorCode::Internal {
+            tracing::error!(error = %e, "internal error");
         }
+        HttpError::new(code, e.public_message())
     }
 }
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
+        let status = self.status();
         let body = dto::ErrorDto {
             error: dto::ErrorBody {
                 code: self.code,
                 message: self.message,
             },
         };
-        (self.status, axum::Json(body)).into_response()
+        (status, axum::Json(body)).into_response()
     }
 }

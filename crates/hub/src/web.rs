@@ -8,16 +8,18 @@ use axum::routing::{get, post};
 use axum::Router;
 use fluent_bundle::FluentValue;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
+use qiantang_app::ErrorCode;
 use serde::Deserialize;
 
 use crate::api::{do_import, export_body, read_upload, Upload};
-use crate::app::{App, AppError, KbView};
 use crate::auth::{
     get_cookie, Authed, ImportTarget, KbEditor, KbReviewer, OrgOwner, Policy, ReadableWork,
     RequestAuth, WritableWork, CSRF_COOKIE, SESSION_COOKIE,
 };
 use crate::i18n::{tr, tr_args, Locale};
 use crate::{blocking, HttpError, HubState};
+use qiantang_app::kb::KbView;
+use qiantang_app::{App, AppError};
 use qiantang_kb::{Concept, LabelKind, Status, CATEGORIES, EN, PINYIN, ZH_HANS, ZH_HANT};
 
 mod deposit;
@@ -245,12 +247,10 @@ pub(crate) fn csrf_field(c: &Ctx) -> Markup {
 pub(crate) fn csrf_refused(c: &Ctx) -> Response {
     error_page(
         c,
-        HttpError {
-            status: StatusCode::FORBIDDEN,
-            code: "csrf",
-            message: "the form expired or came from another site; reload the page and try again"
-                .into(),
-        },
+        HttpError::new(
+            ErrorCode::Csrf,
+            "the form expired or came from another site; reload the page and try again",
+        ),
     )
 }
 
@@ -316,7 +316,7 @@ pub(crate) fn layout_with(c: &Ctx, title: &str, head: Markup, body: Markup) -> R
 }
 
 pub(crate) fn error_page(c: &Ctx, e: HttpError) -> Response {
-    let status = e.status;
+    let status = e.status();
     let title = match status {
         StatusCode::NOT_FOUND => tr(c.loc, "not-found"),
         StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED => tr(c.loc, "forbidden-title"),
@@ -343,7 +343,10 @@ async fn catalog(
 ) -> Response {
     let scope = crate::auth::scope_of(&auth.caller);
     let c = ctx(&headers, &q, auth);
-    let works = page_try!(c, blocking(&s, move |a| a.list_works(&scope)).await);
+    let works = page_try!(
+        c,
+        blocking(&s, move |a| a.catalog().list_works(&scope)).await
+    );
     let body = html! {
         h1 { (tr(c.loc, "catalog-title")) }
         @if works.is_empty() {
@@ -425,7 +428,7 @@ async fn work_page(
         c,
         blocking(&s, move |a| Ok((
             a.stores().works.list_chapters(id)?,
-            a.profile(id)?
+            a.catalog().profile(id)?
         )))
         .await
     );
@@ -510,8 +513,8 @@ async fn retag(
     page_try!(
         c,
         blocking(&s, move |a| {
-            let n = a.tag_work(id)?;
-            a.audit(
+            let n = a.catalog().tag_work(id)?;
+            a.accounts().audit(
                 Some(work.org),
                 &actor,
                 "work_tagged",
@@ -584,7 +587,7 @@ async fn reader(
         })
         .await
     );
-    let kb = s.app.kb();
+    let kb = s.app.kb().view();
     // Build paragraphs with highlighted terms. Offsets are in chars.
     let chars: Vec<char> = text.chars().collect();
     let mut paragraphs: Vec<Markup> = Vec::new();
@@ -737,7 +740,7 @@ async fn import_submit(
     let up: Upload = match read_upload(mp).await {
         Ok(u) => u,
         Err(e) => {
-            let status = e.status;
+            let status = e.status();
             let res = html! { p.error role="alert" { (e.message) } };
             return (
                 status,
@@ -782,7 +785,7 @@ async fn import_submit(
             }
         },
         Err(e) => {
-            let status = e.status;
+            let status = e.status();
             let res = html! { p.error role="alert" { (e.message) } };
             (
                 status,
@@ -821,7 +824,7 @@ async fn kb_page(
     Query(q): Query<CommonQuery>,
 ) -> Response {
     let c = ctx(&headers, &q, auth);
-    let kb = s.app.kb();
+    let kb = s.app.kb().view();
     let query = q.q.clone().unwrap_or_default();
     let results = if query.trim().is_empty() {
         None
@@ -869,7 +872,7 @@ async fn concept_page(
     let scope = crate::auth::scope_of(&auth.caller);
     let signed_in = auth.caller.is_authenticated();
     let c = ctx(&headers, &q, auth);
-    let kb = s.app.kb();
+    let kb = s.app.kb().view();
     let Some(concept) = kb.concepts.get(&id).cloned() else {
         return error_page(&c, HttpError::not_found(format!("concept {id}")));
     };
@@ -941,7 +944,7 @@ async fn concept_page(
         p { (concept.provenance.source) }
         @if !history.is_empty() {
             h3 { (tr(c.loc, "kb-history")) }
-            ul.history { @for r in &history { li { "#" (r.revision) " · " (r.actor) " · " (crate::clock::rfc3339(r.at_ms)) } } }
+            ul.history { @for r in &history { li { "#" (r.revision) " · " (r.actor) " · " (qiantang_app::clock::rfc3339(r.at_ms)) } } }
         }
     };
     layout(&c, concept.display_name(), body).into_response()
@@ -955,7 +958,7 @@ async fn concept_edit(
     Query(q): Query<CommonQuery>,
 ) -> Response {
     let c = ctx(&headers, &q, auth);
-    let kb = s.app.kb();
+    let kb = s.app.kb().view();
     let Some(concept) = kb.concepts.get(&id) else {
         return error_page(&c, HttpError::not_found(format!("concept {id}")));
     };
@@ -1014,7 +1017,7 @@ async fn concept_save(
     ) {
         return csrf_refused(&c);
     }
-    let kb = s.app.kb();
+    let kb = s.app.kb().view();
     let Some(old) = kb.concepts.get(&id).cloned() else {
         return error_page(&c, HttpError::not_found(format!("concept {id}")));
     };
@@ -1080,10 +1083,10 @@ async fn concept_save(
     match blocking(&s, move |a: &App| {
         if !direct {
             // Editors propose; a reviewer decides on /kb/proposals.
-            return a.propose_concept(to_save, &actor).map(Some);
+            return a.kb().propose_concept(to_save, &actor).map(Some);
         }
-        a.save_concept(to_save, &actor.name)?;
-        a.audit(
+        a.kb().save_concept(to_save, &actor.name)?;
+        a.accounts().audit(
             None,
             &actor,
             "concept_edited",
@@ -1097,7 +1100,7 @@ async fn concept_save(
         Ok(Some(_)) => Redirect::to("/kb/proposals").into_response(),
         Ok(None) => Redirect::to(&format!("/kb/concepts/{id}")).into_response(),
         Err(e) => {
-            let status = e.status;
+            let status = e.status();
             (
                 status,
                 layout(
@@ -1261,7 +1264,11 @@ async fn login_submit(
     let ttl = s.config.session_ttl.as_millis() as i64;
     let next = safe_next(f.next.as_deref());
     let email = f.email.clone();
-    match blocking(&s, move |a| a.login(&email, &f.password, ttl, ip)).await {
+    match blocking(&s, move |a| {
+        a.accounts().login(&email, &f.password, ttl, ip)
+    })
+    .await
+    {
         Ok(sess) => {
             let secure = if s.config.secure_cookies {
                 "; Secure"
@@ -1280,7 +1287,7 @@ async fn login_submit(
             r
         }
         Err(e) => {
-            let status = e.status;
+            let status = e.status();
             (
                 status,
                 layout(
@@ -1306,7 +1313,7 @@ async fn logout(
     };
     if let Some(secret) = get_cookie(&headers, SESSION_COOKIE).map(str::to_string) {
         let actor = c.auth.actor();
-        let _ = blocking(&s, move |a| a.logout(&secret, &actor)).await;
+        let _ = blocking(&s, move |a| a.accounts().logout(&secret, &actor)).await;
     }
     let mut r = Redirect::to("/").into_response();
     r.headers_mut().append(
@@ -1381,7 +1388,7 @@ async fn account_page(s: &HubState, c: &Ctx, created: Option<(String, String)>) 
                     @for t in &o.tokens {
                         tr {
                             td { (t.id) } td { (t.name) } td { (t.role.as_str()) }
-                            td { (t.last_used_ms.map(crate::clock::rfc3339).unwrap_or_else(|| "—".into())) }
+                            td { (t.last_used_ms.map(qiantang_app::clock::rfc3339).unwrap_or_else(|| "—".into())) }
                             td {
                                 @if t.revoked_ms.is_some() { (tr(c.loc, "token-revoked")) } @else {
                                     form method="post" action={ "/account/orgs/" (o.id) "/tokens/" (t.id) "/revoke" } {
@@ -1472,7 +1479,7 @@ async fn account_create_token(
     let actor = c.auth.actor();
     let by = c.auth.caller.user.as_ref().map(|u| u.id);
     let res = blocking(&s, move |a| {
-        let (_, secret) = a.create_token(org, role, &f.name, by, &actor)?;
+        let (_, secret) = a.accounts().create_token(org, role, &f.name, by, &actor)?;
         let name = a
             .stores()
             .auth
@@ -1505,7 +1512,7 @@ async fn account_revoke_token(
             Some(t) if t.org == org => {}
             _ => return Err(AppError::NotFound(format!("token {token}"))),
         }
-        a.revoke_token(token, &actor).map(|_| ())
+        a.accounts().revoke_token(token, &actor).map(|_| ())
     })
     .await;
     match res {
@@ -1529,7 +1536,7 @@ async fn proposals_page(
         c,
         blocking(&s, |a| Ok(a.stores().kb.list_proposals(None, 200)?)).await
     );
-    let kb = s.app.kb();
+    let kb = s.app.kb().view();
     let body = html! {
         h1 { (tr(c.loc, "kb-proposals")) }
         p { (tr(c.loc, "kb-proposals-help")) }
@@ -1539,7 +1546,7 @@ async fn proposals_page(
             @let current = kb.concepts.get(&p.concept);
             section.proposal {
                 h2 { "#" (p.id) " · " a href={ "/kb/concepts/" (p.concept) } { (p.concept) } " · " span.status { (p.status.as_str()) } }
-                p.meta { (p.proposer) " · " (crate::clock::rfc3339(p.created_ms))
+                p.meta { (p.proposer) " · " (qiantang_app::clock::rfc3339(p.created_ms))
                     @if let Some(r) = &p.reviewer { " · " (r) } }
                 @if let Some(n) = &proposed {
                     table.diff {
@@ -1581,7 +1588,7 @@ async fn decide(
         Err(r) => return *r,
     };
     let actor = c.auth.actor();
-    match blocking(&s, move |a| a.decide_proposal(id, approve, &actor)).await {
+    match blocking(&s, move |a| a.kb().decide_proposal(id, approve, &actor)).await {
         Ok(_) => Redirect::to("/kb/proposals").into_response(),
         Err(e) => error_page(&c, e),
     }
@@ -1633,7 +1640,8 @@ async fn account_set_member(
     let actor = c.auth.actor();
     let admin = c.auth.caller.is_admin();
     let res = blocking(&s, move |a| {
-        a.change_member_role(org, &f.email, role, admin, &actor)
+        a.accounts()
+            .change_member_role(org, &f.email, role, admin, &actor)
             .map(|_| ())
     })
     .await;
@@ -1672,7 +1680,8 @@ async fn account_password(
     };
     let actor = c.auth.actor();
     match blocking(&s, move |a| {
-        a.change_own_password(&user, &f.current, &f.new, &actor)
+        a.accounts()
+            .change_own_password(&user, &f.current, &f.new, &actor)
     })
     .await
     {

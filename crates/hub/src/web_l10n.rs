@@ -28,13 +28,14 @@ use qiantang_l10n::model::{
 };
 
 use crate::api::read_upload;
-use crate::app::AppError;
 use crate::auth::{segment_perms, Authed, ManagedProject, Policy, ReadableProject};
 use crate::i18n::{tr, tr_args, Locale};
-use crate::l10n as svc;
 use crate::web::{csrf_field, csrf_ok, csrf_refused, ctx, error_page, layout_with, posted_ctx};
 use crate::web::{CommonQuery, Ctx};
 use crate::{blocking, HttpError, HubState};
+use qiantang_app::l10n as svc;
+use qiantang_app::AppError;
+use qiantang_app::ErrorCode;
 
 /// Localization page routes: (method, path template, access rule).
 pub const PAGE_ROUTES: &[(&str, &str, Policy)] = &[
@@ -356,11 +357,10 @@ fn flash_error(msg: &str) -> Markup {
 }
 
 fn not_allowed_to_localize() -> HttpError {
-    HttpError {
-        status: StatusCode::FORBIDDEN,
-        code: "forbidden",
-        message: "your role does not allow localizing this work".into(),
-    }
+    HttpError::new(
+        ErrorCode::Forbidden,
+        "your role does not allow localizing this work",
+    )
 }
 
 // ----------------------------------------------------------------------
@@ -426,6 +426,7 @@ async fn render_list(
             });
         }
         let works: Vec<(i64, String)> = a
+            .catalog()
             .list_works(&scope)?
             .into_iter()
             .filter(|w| caller.can(Action::WriteWork { org: w.org }))
@@ -438,7 +439,7 @@ async fn render_list(
         Ok(d) => d,
         Err(e) => return error_page(c, e),
     };
-    let kb = st.app.kb();
+    let kb = st.app.kb().view();
     let mut locales: Vec<String> = COMMON_LOCALES.iter().map(|l| l.to_string()).collect();
     for m in kb.markets.values() {
         for l in &m.languages {
@@ -547,12 +548,15 @@ async fn create_project(
         let Some(w) = w.filter(|w| caller.can(Action::WriteWork { org: w.org })) else {
             return Err(AppError::Forbidden(not_allowed_to_localize().message));
         };
-        a.create_project(w.id, &f.locale, &f.market, &actor)
+        a.l10n().create_project(w.id, &f.locale, &f.market, &actor)
     })
     .await;
     match res {
         Ok(p) => Redirect::to(&format!("/l10n/{}", p.id)).into_response(),
-        Err(e) => render_list(&st, &c, work, Some(e.message), e.status).await,
+        Err(e) => {
+            let status = e.status();
+            render_list(&st, &c, work, Some(e.message), status).await
+        }
     }
 }
 
@@ -607,10 +611,15 @@ async fn render_project(
                 .map(|ch| (ch.number, ch.title))
                 .collect(),
             jobs: l.project_jobs(pid)?,
-            qa: a.project_qa(pid)?.iter().map(svc::finding_json).collect(),
+            qa: a
+                .l10n()
+                .project_qa(pid)?
+                .iter()
+                .map(svc::finding_json)
+                .collect(),
             glossary: l.glossary(work, &locale)?,
             usage: l.mt_usage(pid)?,
-            backends: a.mt_backends_for(p.org),
+            backends: a.l10n().mt_backends_for(p.org),
         })
     })
     .await;
@@ -700,7 +709,7 @@ async fn render_project(
                                     " " span.job-count { (j.done) " / " (j.total) }
                                     p.job-error.error { (j.error.as_deref().unwrap_or("")) }
                                 }
-                                td { (j.created_by) br; small { (crate::clock::rfc3339(j.created_ms)) } }
+                                td { (j.created_by) br; small { (qiantang_app::clock::rfc3339(j.created_ms)) } }
                                 td {
                                     @if manage && live {
                                         form.job-cancel method="post" action={ "/l10n/" (p.id) "/jobs/" (j.id) "/cancel" } {
@@ -883,13 +892,13 @@ async fn pretranslate(
                 .filter(|b| !b.is_empty())
                 .or(default_backend)
         };
-        a.queue_pretranslate(pid, chapters, backend, &actor)
+        a.l10n().queue_pretranslate(pid, chapters, backend, &actor)
     })
     .await;
     match res {
         Ok(_) => Redirect::to(&format!("/l10n/{pid}#jobs")).into_response(),
         Err(e) => {
-            let status = e.status;
+            let status = e.status();
             render_project(&st, &c, p, Some(flash_error(&e.message)), status).await
         }
     }
@@ -913,13 +922,13 @@ async fn cancel_job(
             Some(j) if j.project == pid => {}
             _ => return Err(AppError::NotFound(format!("job {job} of project {pid}"))),
         }
-        a.cancel_job(job, &actor)
+        a.l10n().cancel_job(job, &actor)
     })
     .await;
     match res {
         Ok(_) => Redirect::to(&format!("/l10n/{pid}#jobs")).into_response(),
         Err(e) => {
-            let status = e.status;
+            let status = e.status();
             render_project(&st, &c, p, Some(flash_error(&e.message)), status).await
         }
     }
@@ -935,7 +944,7 @@ async fn import_xliff(
     let up = match read_upload(mp).await {
         Ok(u) => u,
         Err(e) => {
-            let status = e.status;
+            let status = e.status();
             return render_project(&st, &c, p, Some(flash_error(&e.message)), status).await;
         }
     };
@@ -947,7 +956,8 @@ async fn import_xliff(
     let pid = p.id;
     let name = up.file_name.clone();
     let res = blocking(&st, move |a| {
-        a.import_xliff_as(pid, &up.file_name, &up.bytes, perms, &actor)
+        a.l10n()
+            .import_xliff_as(pid, &up.file_name, &up.bytes, perms, &actor)
     })
     .await;
     match res {
@@ -963,7 +973,7 @@ async fn import_xliff(
             render_project(&st, &c, p, Some(msg), StatusCode::OK).await
         }
         Err(e) => {
-            let status = e.status;
+            let status = e.status();
             render_project(&st, &c, p, Some(flash_error(&e.message)), status).await
         }
     }
@@ -1025,11 +1035,14 @@ async fn add_glossary(
         note: f.note,
     };
     let p2 = p.clone();
-    let res = blocking(&st, move |a| a.put_glossary_entry(&p2, input, &actor)).await;
+    let res = blocking(&st, move |a| {
+        a.l10n().put_glossary_entry(&p2, input, &actor)
+    })
+    .await;
     match res {
         Ok(_) => Redirect::to(&format!("/l10n/{}#glossary", p.id)).into_response(),
         Err(e) => {
-            let status = e.status;
+            let status = e.status();
             render_project(&st, &c, p, Some(flash_error(&e.message)), status).await
         }
     }
@@ -1048,11 +1061,14 @@ async fn delete_glossary(
     };
     let actor = c.auth.actor();
     let p2 = p.clone();
-    let res = blocking(&st, move |a| a.delete_glossary_entry(&p2, entry, &actor)).await;
+    let res = blocking(&st, move |a| {
+        a.l10n().delete_glossary_entry(&p2, entry, &actor)
+    })
+    .await;
     match res {
         Ok(()) => Redirect::to(&format!("/l10n/{}#glossary", p.id)).into_response(),
         Err(e) => {
-            let status = e.status;
+            let status = e.status();
             render_project(&st, &c, p, Some(flash_error(&e.message)), status).await
         }
     }
@@ -1077,7 +1093,12 @@ async fn qa_page(
     let pid = p.id;
     let work = p.work;
     let res = blocking(&st, move |a| {
-        let findings: Vec<Value> = a.project_qa(pid)?.iter().map(svc::finding_json).collect();
+        let findings: Vec<Value> = a
+            .l10n()
+            .project_qa(pid)?
+            .iter()
+            .map(svc::finding_json)
+            .collect();
         let title = a
             .stores()
             .works
@@ -1175,7 +1196,7 @@ async fn editor_page(
     let pid = p.id;
     let work = p.work;
     let res = blocking(&st, move |a| {
-        let view = a.chapter_view(pid, number)?;
+        let view = a.l10n().chapter_view(pid, number)?;
         if view.is_empty() {
             return Err(AppError::NotFound(format!(
                 "chapter {number} of project {pid}"
@@ -1189,7 +1210,7 @@ async fn editor_page(
             .get_work(work)?
             .map(|w| w.title)
             .unwrap_or_default();
-        Ok((segments, chapters, title, a.mt_backends_for(p.org)))
+        Ok((segments, chapters, title, a.l10n().mt_backends_for(p.org)))
     })
     .await;
     let (segments, chapters, work_title, backends) = match res {
@@ -1309,7 +1330,7 @@ async fn reader_page(
     let c = query_ctx(&headers, q.lang, auth);
     let (pid, work) = (p.id, p.work);
     let res = blocking(&st, move |a| {
-        let paras = a.localized_chapter(pid, number)?;
+        let paras = a.l10n().localized_chapter(pid, number)?;
         let chapters = a.stores().works.list_chapters(work)?;
         let title = a
             .stores()

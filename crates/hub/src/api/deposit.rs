@@ -20,6 +20,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine;
+use qiantang_app::ErrorCode;
 use serde::Deserialize;
 
 use qiantang_auth::policy::Action;
@@ -81,19 +82,18 @@ impl FromRequestParts<HubState> for DepositTarget {
 /// The organization a deposit goes to: `requested` (by name) or the caller's
 /// only organization where they are owner/editor. 403 / 400 otherwise.
 pub fn deposit_org(
-    app: &crate::app::App,
+    app: &qiantang_app::App,
     auth: &RequestAuth,
     requested: Option<&str>,
 ) -> Result<i64, HttpError> {
-    let forbidden = || HttpError {
-        status: StatusCode::FORBIDDEN,
-        code: "forbidden",
-        message:
-            "your role does not allow depositing files for that organization (owner or editor)"
-                .into(),
+    let forbidden = || {
+        HttpError::new(
+            ErrorCode::Forbidden,
+            "your role does not allow depositing files for that organization (owner or editor)",
+        )
     };
     if let Some(name) = requested.map(str::trim).filter(|n| !n.is_empty()) {
-        let org = app.org_named(name).map_err(|_| forbidden())?;
+        let org = app.accounts().org_named(name).map_err(|_| forbidden())?;
         return if auth.caller.can(Action::WriteWork { org: org.id }) {
             Ok(org.id)
         } else {
@@ -118,27 +118,23 @@ pub fn deposit_org(
 
 /// 503 when this hub process has no deposit log.
 pub fn unavailable() -> HttpError {
-    HttpError {
-        status: StatusCode::SERVICE_UNAVAILABLE,
-        code: "unavailable",
-        message: "the deposit log is not open in this hub process (`qiantang serve` opens it)"
-            .into(),
-    }
+    HttpError::new(
+        ErrorCode::Unavailable,
+        "the deposit log is not open in this hub process (`qiantang serve` opens it)",
+    )
 }
 
 /// The attached deposit service or 503.
 pub fn service(s: &HubState) -> Result<std::sync::Arc<DepositService>, HttpError> {
-    s.app.deposits().ok_or_else(unavailable)
+    s.app.deposits().log().ok_or_else(unavailable)
 }
 
 fn dep_error(e: qiantang_deposit::DepositError) -> HttpError {
     use qiantang_deposit::DepositError as E;
     match e {
-        E::NoSuchEntry { .. } => HttpError {
-            status: StatusCode::NOT_FOUND,
-            code: "not_found",
-            message: e.to_string(),
-        },
+        E::NoSuchEntry { .. } | E::NoSuchParent { .. } => {
+            HttpError::new(ErrorCode::NotFound, e.to_string())
+        }
         E::Log(ref l) if matches!(l, qiantang_ledger::log::LogError::OutOfRange { .. }) => {
             HttpError::invalid(e.to_string())
         }
@@ -302,7 +298,7 @@ pub fn entry_view(svc: &DepositService, index: u64) -> Result<EntryView, HttpErr
 }
 
 fn rfc3339_secs(s: u64) -> String {
-    crate::clock::rfc3339(i64::try_from(s).unwrap_or(i64::MAX / 1000) * 1000)
+    qiantang_app::clock::rfc3339(i64::try_from(s).unwrap_or(i64::MAX / 1000) * 1000)
 }
 
 /// An entry view as JSON.
@@ -360,7 +356,7 @@ pub(crate) async fn do_deposit(
         .map_err(|_| HttpError::internal())??;
     let actor = a.actor();
     blocking(s, move |app| {
-        app.deposit_file(
+        app.deposits().deposit_file(
             org,
             &up.file_name,
             &up.bytes,
@@ -471,7 +467,7 @@ pub(super) async fn get_certificate(
     Path(index): Path<u64>,
 ) -> Result<Response, HttpError> {
     let svc = service(&s)?;
-    let url = s.app.deposit_public_url();
+    let url = s.app.deposits().deposit_public_url();
     let r = tokio::task::spawn_blocking(move || {
         let status = svc.status(index)?;
         if status != EntryStatus::Final {

@@ -6,14 +6,15 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use qiantang_app::ErrorCode;
 use serde::Deserialize;
 
-use crate::app::AppError;
-use crate::app_piracy::PiracyReport;
-use crate::app_rights::GrantInput;
 use crate::auth::{Authed, RightsGranter, RightsReader};
-use crate::clock::rfc3339;
 use crate::{blocking, HttpError, HubState};
+use qiantang_app::clock::rfc3339;
+use qiantang_app::piracy::PiracyReport;
+use qiantang_app::rights::GrantInput;
+use qiantang_app::AppError;
 use qiantang_rights::{Conflict, Grant, GrantOutcome, RightsMap};
 
 /// A grant as JSON.
@@ -86,7 +87,7 @@ pub(crate) async fn list_licences(
     RightsReader(w, _): RightsReader,
     State(s): State<HubState>,
 ) -> Result<Json<Vec<serde_json::Value>>, HttpError> {
-    let list = blocking(&s, move |a| a.list_grants(&w)).await?;
+    let list = blocking(&s, move |a| a.rights().list_grants(&w)).await?;
     Ok(Json(list.iter().map(grant_dto).collect()))
 }
 
@@ -98,7 +99,7 @@ pub(crate) async fn create_licence(
     let input: GrantInput = serde_json::from_slice(&body)
         .map_err(|e| HttpError::invalid(format!("body is not a valid licence: {e}")))?;
     let actor = auth.actor();
-    let out = blocking(&s, move |a| a.create_grant(&w, &input, &actor)).await?;
+    let out = blocking(&s, move |a| a.rights().create_grant(&w, &input, &actor)).await?;
     Ok(match out {
         GrantOutcome::Created(g) => (StatusCode::CREATED, Json(grant_dto(&g))).into_response(),
         GrantOutcome::Refused(c) => (StatusCode::CONFLICT, Json(refusal_dto(&c))).into_response(),
@@ -114,7 +115,7 @@ pub(crate) async fn revoke_licence(
         .parse()
         .map_err(|_| HttpError::invalid(format!("licence id {licence:?} is not a number")))?;
     let actor = auth.actor();
-    let g = blocking(&s, move |a| a.revoke_grant(&w, id, &actor)).await?;
+    let g = blocking(&s, move |a| a.rights().revoke_grant(&w, id, &actor)).await?;
     Ok(Json(grant_dto(&g)))
 }
 
@@ -122,7 +123,7 @@ pub(crate) async fn rights_map(
     RightsReader(w, _): RightsReader,
     State(s): State<HubState>,
 ) -> Result<Json<serde_json::Value>, HttpError> {
-    let m = blocking(&s, move |a| a.rights_map(&w)).await?;
+    let m = blocking(&s, move |a| a.rights().rights_map(&w)).await?;
     Ok(Json(rights_map_dto(&m)))
 }
 
@@ -149,11 +150,7 @@ pub(crate) async fn piracy_check(
         });
     if multipart {
         // Regression (fresh-user trial): a form upload was checked boundary and all.
-        return Err(HttpError {
-            status: axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            code: "unsupported_media_type",
-            message: "send the suspected text as the raw request body (text/plain or application/octet-stream, e.g. curl --data-binary @file), not as a multipart form".into(),
-        });
+        return Err(HttpError::new(ErrorCode::UnsupportedMediaType, "send the suspected text as the raw request body (text/plain or application/octet-stream, e.g. curl --data-binary @file), not as a multipart form"));
     }
     if body.is_empty() {
         return Err(HttpError::invalid(
@@ -163,7 +160,7 @@ pub(crate) async fn piracy_check(
     let scope = crate::auth::scope_of(&auth.caller);
     let name = q.name.unwrap_or_else(|| "suspect.txt".into());
     let r = blocking(&s, move |a| -> Result<PiracyReport, AppError> {
-        a.piracy_check(&name, &body, q.threshold, &scope)
+        a.piracy().piracy_check(&name, &body, q.threshold, &scope)
     })
     .await?;
     Ok(Json(piracy_dto(&r)))

@@ -160,7 +160,7 @@ pub(super) async fn deposit_submit(
     match do_deposit(&s, &c.auth, up).await {
         Ok(out) => Redirect::to(&format!("/deposits/{}", out.index)).into_response(),
         Err(e) => {
-            let status = e.status;
+            let status = e.status();
             let m = html! { p.error role="alert" { (e.message) } };
             (status, deposits_markup(&s, &c, org, Some(m)).await).into_response()
         }
@@ -191,7 +191,7 @@ fn entry_markup(c: &Ctx, v: &EntryView, given: Option<&str>) -> Markup {
             }
             tr { th { (tr(c.loc, "deposit-cosigners")) } td {
                 @if v.cosigners.is_empty() { "—" }
-                @for (n, t) in &v.cosigners { (n) " (" (crate::clock::rfc3339(i64::try_from(*t).unwrap_or(0) * 1000)) ") " }
+                @for (n, t) in &v.cosigners { (n) " (" (qiantang_app::clock::rfc3339(i64::try_from(*t).unwrap_or(0) * 1000)) ") " }
             } }
             @if let Some(t) = &v.timestamp { tr { th { "RFC 3161" } td { (t) } } }
             @if let Some(p) = &v.entry.parent { tr { th { (tr(c.loc, "deposit-parent")) } td { a href={ "/deposits/" (p.index) } { "#" (p.index) } } } }

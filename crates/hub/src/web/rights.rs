@@ -7,10 +7,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 
 use super::{csrf_field, csrf_ok, csrf_refused, ctx, error_page, layout, CommonQuery, Ctx};
-use crate::app_rights::GrantInput;
 use crate::auth::{Authed, RightsGranter, RightsReader};
 use crate::i18n::{tr, tr_args};
 use crate::{blocking, HubState};
+use qiantang_app::rights::GrantInput;
 use qiantang_auth::policy::Action;
 use qiantang_rights::{Conflict, Grant, GrantOutcome, GrantStatus, Medium, RightsMap};
 use qiantang_works::model::Work;
@@ -145,11 +145,14 @@ async fn render(
 ) -> Response {
     let can_grant = c.auth.caller.can(Action::GrantRights { org: work.org });
     let w = work.clone();
-    let (grants, map) =
-        match blocking(s, move |a| Ok((a.list_grants(&w)?, a.rights_map(&w)?))).await {
-            Ok(v) => v,
-            Err(e) => return error_page(c, e),
-        };
+    let (grants, map) = match blocking(s, move |a| {
+        Ok((a.rights().list_grants(&w)?, a.rights().rights_map(&w)?))
+    })
+    .await
+    {
+        Ok(v) => v,
+        Err(e) => return error_page(c, e),
+    };
     let title = tr_args(
         c.loc,
         "rights-title",
@@ -214,7 +217,7 @@ pub(super) async fn rights_submit(
     };
     let actor = c.auth.actor();
     let w = work.clone();
-    match blocking(&s, move |a| a.create_grant(&w, &input, &actor)).await {
+    match blocking(&s, move |a| a.rights().create_grant(&w, &input, &actor)).await {
         Ok(GrantOutcome::Created(_)) => {
             Redirect::to(&format!("/works/{}/rights#licences", work.id)).into_response()
         }
@@ -223,7 +226,7 @@ pub(super) async fn rights_submit(
             render(&s, &c, work, &form, Some(n), StatusCode::CONFLICT).await
         }
         Err(e) => {
-            let status = e.status;
+            let status = e.status();
             let n = html! { p.error { (e.message) } };
             render(&s, &c, work, &form, Some(n), status).await
         }
@@ -254,7 +257,7 @@ pub(super) async fn revoke_submit(
     };
     let actor = c.auth.actor();
     let w = work.clone();
-    match blocking(&s, move |a| a.revoke_grant(&w, id, &actor)).await {
+    match blocking(&s, move |a| a.rights().revoke_grant(&w, id, &actor)).await {
         Ok(_) => Redirect::to(&format!("/works/{}/rights#licences", work.id)).into_response(),
         Err(e) => error_page(&c, e),
     }
@@ -306,7 +309,8 @@ pub(super) async fn piracy_submit(
     let scope = crate::auth::scope_of(&c.auth.caller);
     let text = f.text.clone();
     let result = blocking(&s, move |a| {
-        a.piracy_check("suspect.txt", text.as_bytes(), threshold, &scope)
+        a.piracy()
+            .piracy_check("suspect.txt", text.as_bytes(), threshold, &scope)
     })
     .await;
     let title = tr(c.loc, "piracy-title");
@@ -332,7 +336,7 @@ pub(super) async fn piracy_submit(
                                         td { (m.org_name) }
                                         td { a href={ "/works/" (m.work) "/chapters/" (m.chapter) } { (m.chapter) " " (m.chapter_title) } }
                                         td.num { (format!("{:.2}", m.similarity)) }
-                                        td { (tr(c.loc, "piracy-imported")) " " (crate::clock::rfc3339(m.evidence.imported_ms))
+                                        td { (tr(c.loc, "piracy-imported")) " " (qiantang_app::clock::rfc3339(m.evidence.imported_ms))
                                              @if let Some(i) = m.evidence.deposit_index { " · " (tr(c.loc, "piracy-deposit")) " #" (i) } }
                                     }
                                 }

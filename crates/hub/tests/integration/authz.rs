@@ -5,9 +5,9 @@
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
+use qiantang_app::accounts::Actor;
+use qiantang_app::App;
 use qiantang_auth::Role;
-use qiantang_hub::app::App;
-use qiantang_hub::app_auth::Actor;
 use qiantang_hub::auth::Policy;
 use qiantang_hub::{router, HubConfig};
 use qiantang_works::import::ImportOptions;
@@ -42,45 +42,54 @@ fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let app = App::open(dir.path()).unwrap();
     // The deposit log, so that the deposit routes answer for real (entry 0 exists).
-    app.set_deposits(std::sync::Arc::new(
+    app.deposits().attach_log(std::sync::Arc::new(
         qiantang_deposit::DepositService::open(dir.path(), Default::default()).unwrap(),
     ));
-    let a = app.create_org("alpha", &Actor::cli()).unwrap().id;
-    let b = app.create_org("beta", &Actor::cli()).unwrap().id;
+    let a = app
+        .accounts()
+        .create_org("alpha", &Actor::cli())
+        .unwrap()
+        .id;
+    let b = app.accounts().create_org("beta", &Actor::cli()).unwrap().id;
     let text = std::fs::read(crate::corpus(
         "novels_zh/yushi_mingyan_28_liang_zhu_episode.txt",
     ))
     .unwrap();
     let imp = |org, title| {
-        app.import_novel(
-            org,
-            "x.txt",
-            &text,
-            Some(title),
-            None,
-            &ImportOptions::default(),
-            false,
-        )
-        .unwrap()
-        .work
-        .unwrap()
+        app.catalog()
+            .import_novel(
+                org,
+                "x.txt",
+                &text,
+                Some(title),
+                None,
+                &ImportOptions::default(),
+                false,
+            )
+            .unwrap()
+            .work
+            .unwrap()
     };
     let work_a = imp(a, SECRET_TITLE);
     let work_b = imp(b, OTHER_SECRET);
     let (t, viewer) = app
+        .accounts()
         .create_token(a, Role::Viewer, "v", None, &Actor::cli())
         .unwrap();
     let mut cfg = HubConfig::new(dir.path().to_path_buf());
     cfg.api_per_minute = 100_000;
     let p = app
+        .l10n()
         .create_project(work_a, "en", "US", &Actor::cli())
         .unwrap();
     let segment = app.stores().l10n.segments(p.id, Some(1)).unwrap()[0].id;
     let job = app
+        .l10n()
         .queue_pretranslate(p.id, Some((1, 1)), None, &Actor::cli())
         .unwrap()
         .id;
     let entry = app
+        .l10n()
         .put_glossary_entry(
             &p,
             serde_json::from_value(
@@ -333,7 +342,7 @@ async fn no_route_lets_org_a_see_org_b() {
     }
     // KB "where used" and search never name B's private work to A.
     let concept = {
-        let kb = w.app.kb();
+        let kb = w.app.kb().view();
         let occ = w
             .app
             .stores()
@@ -384,7 +393,10 @@ async fn no_route_lets_org_a_see_org_b() {
     let (s, b) = call(r, get_as(&format!("/api/v1/works/{}", w.work_b), None)).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(json(&b)["title"], OTHER_SECRET);
-    assert_eq!(w.app.list_works(&WorkScope::All).unwrap().len(), 2);
+    assert_eq!(
+        w.app.catalog().list_works(&WorkScope::All).unwrap().len(),
+        2
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -392,6 +404,7 @@ async fn a_revoked_token_stops_working_at_once() {
     let w = world();
     let (t, secret) = w
         .app
+        .accounts()
         .create_token(w.a, Role::Viewer, "temp", None, &Actor::cli())
         .unwrap();
     let (s, _) = call(&w.router, get_as("/api/v1/works", Some(&secret))).await;
@@ -476,6 +489,7 @@ async fn password_login_sessions_csrf_and_brute_force_throttling() {
     let w = world();
     let (user, password) = w
         .app
+        .accounts()
         .create_user(
             "ed@alpha.test",
             Some((w.a, Role::Editor)),
@@ -554,7 +568,7 @@ async fn password_login_sessions_csrf_and_brute_force_throttling() {
 async fn editors_propose_reviewers_decide_and_history_is_kept() {
     let w = world();
     let reviewer = token(&w.app, w.b, Role::Reviewer);
-    let mut c = w.app.kb().concepts["place.west-lake"].clone();
+    let mut c = w.app.kb().view().concepts["place.west-lake"].clone();
     c.definition.insert(
         "en".into(),
         "A freshwater lake in Hangzhou (edited).".into(),
@@ -571,7 +585,7 @@ async fn editors_propose_reviewers_decide_and_history_is_kept() {
     assert_eq!(s, StatusCode::ACCEPTED, "{}", String::from_utf8_lossy(&b));
     let pid = json(&b)["proposal"].as_i64().unwrap();
     assert_ne!(
-        w.app.kb().concepts["place.west-lake"].definition["en"],
+        w.app.kb().view().concepts["place.west-lake"].definition["en"],
         c.definition["en"]
     );
     // A viewer can neither propose nor see proposals; an editor cannot approve.
@@ -607,7 +621,7 @@ async fn editors_propose_reviewers_decide_and_history_is_kept() {
     assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
     assert_eq!(json(&b)["status"], "approved");
     assert_eq!(
-        w.app.kb().concepts["place.west-lake"].definition["en"],
+        w.app.kb().view().concepts["place.west-lake"].definition["en"],
         c.definition["en"]
     );
     assert_eq!(
@@ -637,7 +651,7 @@ async fn editors_propose_reviewers_decide_and_history_is_kept() {
     .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(
-        w.app.kb().concepts["place.west-lake"].definition["en"],
+        w.app.kb().view().concepts["place.west-lake"].definition["en"],
         c.definition["en"]
     );
     // A reviewer's own PUT applies at once.
@@ -646,7 +660,7 @@ async fn editors_propose_reviewers_decide_and_history_is_kept() {
     let (s, _) = call(&w.router, put(&reviewer, &c)).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(
-        w.app.kb().concepts["place.west-lake"].definition["en"],
+        w.app.kb().view().concepts["place.west-lake"].definition["en"],
         "West Lake, Hangzhou."
     );
     let actions: Vec<String> = w
@@ -673,6 +687,7 @@ async fn privileges_cannot_outlive_or_exceed_their_grant() {
     let w = world();
     let (owner, _) = w
         .app
+        .accounts()
         .create_user(
             "own@alpha.test",
             Some((w.a, Role::Owner)),
@@ -683,6 +698,7 @@ async fn privileges_cannot_outlive_or_exceed_their_grant() {
     // An owner's token stops when its creator is demoted.
     let (_, tok) = w
         .app
+        .accounts()
         .create_token(w.a, Role::Owner, "mine", Some(owner.id), &Actor::cli())
         .unwrap();
     let members = format!("/api/v1/orgs/{}/members", w.a);
@@ -691,6 +707,7 @@ async fn privileges_cannot_outlive_or_exceed_their_grant() {
         StatusCode::OK
     );
     w.app
+        .accounts()
         .set_role(w.a, owner.id, Role::Viewer, &Actor::cli())
         .unwrap();
     let (s, b) = call(&w.router, get_as(&members, Some(&tok))).await;
@@ -712,6 +729,7 @@ async fn privileges_cannot_outlive_or_exceed_their_grant() {
     };
     let (outsider, _) = w
         .app
+        .accounts()
         .create_user(
             "x@beta.test",
             Some((w.b, Role::Viewer)),
@@ -735,6 +753,7 @@ async fn privileges_cannot_outlive_or_exceed_their_grant() {
     );
     let (editor, _) = w
         .app
+        .accounts()
         .create_user(
             "ed2@alpha.test",
             Some((w.a, Role::Editor)),
@@ -802,6 +821,7 @@ async fn api_writes_with_a_session_cookie_need_the_csrf_header() {
     let w = world();
     let (user, password) = w
         .app
+        .accounts()
         .create_user(
             "ed3@alpha.test",
             Some((w.a, Role::Editor)),
@@ -811,6 +831,7 @@ async fn api_writes_with_a_session_cookie_need_the_csrf_header() {
         .unwrap();
     let sess = w
         .app
+        .accounts()
         .login(&user.email, &password, 3_600_000, None)
         .unwrap();
     let cookie = format!("qt_session={}", sess.secret);
@@ -840,6 +861,7 @@ async fn api_writes_with_a_session_cookie_need_the_csrf_header() {
     // The login is in organization A's audit log; the failed one records no typed text.
     let _ = w
         .app
+        .accounts()
         .login(&user.email, "my-password-in-the-wrong-field", 1000, None);
     let audit = w
         .app
@@ -856,6 +878,7 @@ async fn users_change_their_own_password() {
     let w = world();
     let (user, first) = w
         .app
+        .accounts()
         .create_user(
             "pw@alpha.test",
             Some((w.a, Role::Viewer)),
@@ -863,25 +886,37 @@ async fn users_change_their_own_password() {
             &Actor::cli(),
         )
         .unwrap();
-    let actor = qiantang_hub::app_auth::Actor::cli();
+    let actor = qiantang_app::accounts::Actor::cli();
     assert!(w
         .app
+        .accounts()
         .change_own_password(&user, "not-it", "a-new-password", &actor)
         .is_err());
     assert!(
         w.app
+            .accounts()
             .change_own_password(&user, &first, "short", &actor)
             .is_err(),
         "too short"
     );
-    let sess = w.app.login(&user.email, &first, 60_000, None).unwrap();
+    let sess = w
+        .app
+        .accounts()
+        .login(&user.email, &first, 60_000, None)
+        .unwrap();
     w.app
+        .accounts()
         .change_own_password(&user, &first, "a-new-password", &actor)
         .unwrap();
     // The old password and the old sessions are gone.
-    assert!(w.app.login(&user.email, &first, 60_000, None).is_err());
     assert!(w
         .app
+        .accounts()
+        .login(&user.email, &first, 60_000, None)
+        .is_err());
+    assert!(w
+        .app
+        .accounts()
         .login(&user.email, "a-new-password", 60_000, None)
         .is_ok());
     let req = Request::get("/account")

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use base64::Engine;
+use qiantang_app::accounts::Actor;
+use qiantang_app::App;
 use qiantang_auth::Role;
 use qiantang_deposit::{DepositService, ServiceConfig, VerifyOptions};
-use qiantang_hub::app::App;
-use qiantang_hub::app_auth::Actor;
 use qiantang_hub::{router, HubConfig};
 use qiantang_ledger::checkpoint::Checkpoint;
 use qiantang_ledger::entry::Kind;
@@ -28,7 +28,7 @@ const LIANG_ZHU: &str = "novels_zh/yushi_mingyan_28_liang_zhu_episode.txt";
 
 fn with_log(app: &App, dir: &std::path::Path) -> Arc<DepositService> {
     let svc = Arc::new(DepositService::open(dir, ServiceConfig::default()).unwrap());
-    app.set_deposits(svc.clone());
+    app.deposits().attach_log(svc.clone());
     svc
 }
 
@@ -52,8 +52,12 @@ fn deposit_req(org: Option<&str>, t: &str, bytes: &[u8], title: &str) -> Request
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deposit_is_pending_then_final_and_the_receipt_verifies_offline() {
     let (dir, app) = fresh();
-    let a = app.create_org("alpha", &Actor::cli()).unwrap().id;
-    let b = app.create_org("beta", &Actor::cli()).unwrap().id;
+    let a = app
+        .accounts()
+        .create_org("alpha", &Actor::cli())
+        .unwrap()
+        .id;
+    let b = app.accounts().create_org("beta", &Actor::cli()).unwrap().id;
     let svc = with_log(&app, dir.path());
     let r = router(app.clone(), HubConfig::new(dir.path().to_path_buf()));
     let editor = token(&app, a, Role::Editor);
@@ -214,16 +218,17 @@ async fn tiles_rebuild_the_checkpoint_root() {
     let svc = with_log(&app, dir.path());
     let org = crate::demo_org(&app);
     for i in 0..300 {
-        app.deposit_file(
-            org,
-            "f.txt",
-            format!("file {i}").as_bytes(),
-            None,
-            None,
-            None,
-            &Actor::cli(),
-        )
-        .unwrap();
+        app.deposits()
+            .deposit_file(
+                org,
+                "f.txt",
+                format!("file {i}").as_bytes(),
+                None,
+                None,
+                None,
+                &Actor::cli(),
+            )
+            .unwrap();
     }
     svc.integrate().unwrap();
     let r = router(app.clone(), HubConfig::new(dir.path().to_path_buf()));
@@ -281,6 +286,7 @@ async fn imports_grants_and_piracy_evidence_use_the_log() {
     let org = crate::demo_org(&app);
     let text = std::fs::read(crate::corpus(LIANG_ZHU)).unwrap();
     let w = app
+        .catalog()
         .import_novel(
             org,
             "lz.txt",
@@ -309,13 +315,14 @@ async fn imports_grants_and_piracy_evidence_use_the_log() {
         assert_eq!(e[0].2.kind, Kind::Chapter);
         assert_eq!(e[0].2.parent.as_ref().unwrap().index, *work_index);
     }
-    assert_eq!(app.work_deposit(w), Some(*work_index));
+    assert_eq!(app.deposits().work_deposit(w), Some(*work_index));
     svc.integrate().unwrap();
     // An EPUB exported by a manager is deposited as a translation of the work.
     let r0 = router(app.clone(), HubConfig::new(dir.path().to_path_buf()));
     let editor = token(&app, org, Role::Editor);
     let p = app
-        .create_project(w, "en", "US", &qiantang_hub::app_auth::Actor::cli())
+        .l10n()
+        .create_project(w, "en", "US", &qiantang_app::accounts::Actor::cli())
         .unwrap();
     let (s, epub) = call(
         &r0,
@@ -365,6 +372,7 @@ async fn imports_grants_and_piracy_evidence_use_the_log() {
     // The piracy check names the deposit of the matched chapter.
     let (_, ch) = app.stores().works.get_chapter(w, 1).unwrap().unwrap();
     let rep = app
+        .piracy()
         .piracy_check("x.txt", ch.as_bytes(), None, &WorkScope::All)
         .unwrap();
     let m = &rep.segments[0].matches[0];
@@ -375,31 +383,33 @@ async fn imports_grants_and_piracy_evidence_use_the_log() {
     svc.integrate().unwrap();
     let before = svc.size();
     assert!(before > size);
-    app.import_novel(
-        org,
-        "lz.txt",
-        &text,
-        Some("梁祝 二"),
-        None,
-        &ImportOptions::default(),
-        false,
-    )
-    .unwrap();
+    app.catalog()
+        .import_novel(
+            org,
+            "lz.txt",
+            &text,
+            Some("梁祝 二"),
+            None,
+            &ImportOptions::default(),
+            false,
+        )
+        .unwrap();
     svc.integrate().unwrap();
     assert_eq!(svc.size(), before);
     // With automatic deposits off, imports do not deposit.
-    app.set_auto_deposit(false);
+    app.deposits().set_auto_deposit(false);
     let other = "第一回 新书\n这是一段从未存证的新文字，足够长，用来测试自动存证的开关。".repeat(3);
-    app.import_novel(
-        org,
-        "new.txt",
-        other.as_bytes(),
-        Some("新书"),
-        None,
-        &ImportOptions::default(),
-        false,
-    )
-    .unwrap();
+    app.catalog()
+        .import_novel(
+            org,
+            "new.txt",
+            other.as_bytes(),
+            Some("新书"),
+            None,
+            &ImportOptions::default(),
+            false,
+        )
+        .unwrap();
     svc.integrate().unwrap();
     assert_eq!(svc.size(), before);
 }

@@ -44,6 +44,7 @@ fn real_novels_import_with_the_right_chapter_counts_and_tag() {
     ] {
         let bytes = std::fs::read(corpus(file)).unwrap();
         let r = app
+            .catalog()
             .import_novel(
                 org,
                 file,
@@ -72,7 +73,7 @@ fn real_novels_import_with_the_right_chapter_counts_and_tag() {
     // 济公全传 is tagged with its core concepts.
     let works = app.stores().works.list_works(&WorkScope::All).unwrap();
     let jigong = works.iter().find(|w| w.title == "济公全传").unwrap();
-    let profile = app.profile(jigong.id).unwrap().unwrap();
+    let profile = app.catalog().profile(jigong.id).unwrap().unwrap();
     let found: Vec<&str> = profile.concepts.iter().map(|c| c.label.as_str()).collect();
     for want in ["济公", "灵隐寺", "临安", "西湖"] {
         assert!(
@@ -81,7 +82,7 @@ fn real_novels_import_with_the_right_chapter_counts_and_tag() {
         );
     }
     // 道济 is an alternative label of 济公: its occurrences count for the same concept.
-    let kb = app.kb();
+    let kb = app.kb().view();
     let jg = profile.concepts.iter().find(|c| c.label == "济公").unwrap();
     let concept = kb.concepts.get(&jg.concept).unwrap();
     assert!(
@@ -97,16 +98,17 @@ fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
     let org = demo_org(&app);
     // One good import first so "unchanged" is checked against a non-empty store.
     let good = std::fs::read(corpus("novels_zh/yushi_mingyan_28_liang_zhu_episode.txt")).unwrap();
-    app.import_novel(
-        org,
-        "good.txt",
-        &good,
-        Some("good"),
-        None,
-        &ImportOptions::default(),
-        false,
-    )
-    .unwrap();
+    app.catalog()
+        .import_novel(
+            org,
+            "good.txt",
+            &good,
+            Some("good"),
+            None,
+            &ImportOptions::default(),
+            false,
+        )
+        .unwrap();
     let works_before = app.stores().works.list_works(&WorkScope::All).unwrap();
     let blobs_before = blob_count(dir.path());
 
@@ -129,6 +131,7 @@ fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
     ];
     for (name, bytes, needle) in cases {
         let err = app
+            .catalog()
             .import_novel(
                 org,
                 name,
@@ -158,6 +161,7 @@ fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
     }
     // An invalid heading pattern is refused too.
     let err = app
+        .catalog()
         .import_novel(
             org,
             "good.txt",
@@ -184,6 +188,7 @@ fn dry_run_lists_chapters_and_writes_nothing() {
     let org = demo_org(&app);
     let bytes = std::fs::read(corpus("novels_zh/jigong_quanzhuan.txt")).unwrap();
     let r = app
+        .catalog()
         .import_novel(
             org,
             "jigong.txt",
@@ -212,6 +217,7 @@ fn epub_imports_with_nav_titles() {
     let org = demo_org(&app);
     let bytes = std::fs::read(corpus("samples/epub/alice.epub")).unwrap();
     let r = app
+        .catalog()
         .import_novel(
             org,
             "alice.epub",
@@ -230,6 +236,7 @@ fn epub_imports_with_nav_titles() {
     .unwrap();
     let before = app.stores().works.list_works(&WorkScope::All).unwrap();
     assert!(app
+        .catalog()
         .import_novel(
             org,
             "broken.epub",

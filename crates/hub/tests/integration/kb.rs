@@ -7,7 +7,7 @@ use qiantang_kb::{Concept, CATEGORIES, EN, PINYIN, ZH_HANS, ZH_HANT};
 #[test]
 fn seed_has_the_required_shape() {
     let (_d, app) = fresh();
-    let kb = app.kb();
+    let kb = app.kb().view();
     let heritage = kb
         .concepts
         .values()
@@ -72,7 +72,7 @@ fn seed_has_the_required_shape() {
 #[test]
 fn edits_keep_history_and_refuse_cycles() {
     let (_d, app) = fresh();
-    let kb = app.kb();
+    let kb = app.kb().view();
     let mut c: Concept = kb
         .concepts
         .values()
@@ -82,23 +82,23 @@ fn edits_keep_history_and_refuse_cycles() {
     let parent = c.broader[0].clone();
     let before = app.stores().kb.concept_history(&c.id).unwrap().len();
     c.definition.insert(EN.into(), "Edited definition.".into());
-    app.save_concept(c.clone(), "tester").unwrap();
+    app.kb().save_concept(c.clone(), "tester").unwrap();
     let hist = app.stores().kb.concept_history(&c.id).unwrap();
     assert_eq!(hist.len(), before + 1);
     assert_eq!(hist[0].actor, "tester");
     assert_eq!(
-        app.kb().concepts[&c.id].definition[EN],
+        app.kb().view().concepts[&c.id].definition[EN],
         "Edited definition."
     );
     // Making the parent narrower than its child is a cycle.
-    let mut p = app.kb().concepts[&parent].clone();
+    let mut p = app.kb().view().concepts[&parent].clone();
     p.broader = vec![c.id.clone()];
-    let err = app.save_concept(p, "tester").unwrap_err().to_string();
+    let err = app.kb().save_concept(p, "tester").unwrap_err().to_string();
     assert!(err.contains("cycle"), "{err}");
     // Bad id.
     let mut bad = c.clone();
     bad.id = "Bad Id".into();
-    assert!(app.save_concept(bad, "tester").is_err());
+    assert!(app.kb().save_concept(bad, "tester").is_err());
 }
 
 #[test]
@@ -134,7 +134,7 @@ fn tbx_and_skos_exports_round_trip_into_an_empty_data_dir() {
     // The app-level import into an existing KB merges and reports counts.
     let (_, body) = export_body(&app, "tbx").unwrap();
     let (c, _) = import_body(&app, "tbx", body.as_bytes(), "test").unwrap();
-    assert_eq!(c, app.kb().concepts.len());
+    assert_eq!(c, app.kb().view().concepts.len());
     assert!(import_body(&app, "tbx", b"<tbx><oops", "test").is_err());
 }
 
@@ -142,44 +142,48 @@ fn tbx_and_skos_exports_round_trip_into_an_empty_data_dir() {
 fn kb_import_applies_the_edit_rules_and_writes_nothing_on_error() {
     let (_d, app) = fresh();
     let before = app.stores().kb.list_concepts().unwrap();
-    let mut a = app.kb().concepts["place.west-lake"].clone();
-    let mut b = app.kb().concepts["place.leifeng-pagoda"].clone();
+    let mut a = app.kb().view().concepts["place.west-lake"].clone();
+    let mut b = app.kb().view().concepts["place.leifeng-pagoda"].clone();
     // A cycle through two imported concepts.
     a.broader = vec![b.id.clone()];
     b.broader = vec![a.id.clone()];
     let err = app
+        .kb()
         .import_kb(&[a.clone(), b.clone()], &[], "t")
         .unwrap_err()
         .to_string();
     assert!(err.contains("cycle"), "{err}");
     // No preferred zh-Hans label; two preferred labels in one language; unknown category.
-    let mut c = app.kb().concepts["place.west-lake"].clone();
+    let mut c = app.kb().view().concepts["place.west-lake"].clone();
     c.labels.retain(|l| l.lang != ZH_HANS);
     assert!(app
+        .kb()
         .import_kb(&[c], &[], "t")
         .unwrap_err()
         .to_string()
         .contains("zh-Hans"));
-    let mut c = app.kb().concepts["place.west-lake"].clone();
+    let mut c = app.kb().view().concepts["place.west-lake"].clone();
     c.labels.push(qiantang_kb::Label {
         lang: EN.into(),
         text: "Xi Hu".into(),
         kind: qiantang_kb::LabelKind::Pref,
     });
     assert!(app
+        .kb()
         .import_kb(&[c.clone()], &[], "t")
         .unwrap_err()
         .to_string()
         .contains("two preferred"));
     assert!(
-        app.save_concept(c, "t").is_err(),
+        app.kb().save_concept(c, "t").is_err(),
         "the same rule holds for edits"
     );
-    let mut c = app.kb().concepts["place.west-lake"].clone();
+    let mut c = app.kb().view().concepts["place.west-lake"].clone();
     c.category = "nonsense".into();
-    assert!(app.import_kb(&[c], &[], "t").is_err());
+    assert!(app.kb().import_kb(&[c], &[], "t").is_err());
     // Nothing to import.
     assert!(app
+        .kb()
         .import_kb(&[], &[], "t")
         .unwrap_err()
         .to_string()
@@ -190,7 +194,7 @@ fn kb_import_applies_the_edit_rules_and_writes_nothing_on_error() {
         "a refused import wrote something"
     );
     // Unknown fields in a concept are refused, not dropped.
-    let mut v = serde_json::to_value(&app.kb().concepts["place.west-lake"]).unwrap();
+    let mut v = serde_json::to_value(&app.kb().view().concepts["place.west-lake"]).unwrap();
     v["colour"] = serde_json::json!("green");
     assert!(serde_json::from_value::<Concept>(v).is_err());
 }

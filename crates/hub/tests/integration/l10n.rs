@@ -5,9 +5,9 @@
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
+use qiantang_app::accounts::Actor;
+use qiantang_app::App;
 use qiantang_auth::Role;
-use qiantang_hub::app::App;
-use qiantang_hub::app_auth::Actor;
 use qiantang_hub::{router, HubConfig};
 use qiantang_l10n::model::{JobKind, JobState, SegmentState};
 use qiantang_works::import::ImportOptions;
@@ -29,18 +29,19 @@ fn import_sample(app: &App, org: i64) -> i64 {
         "novels_zh/yushi_mingyan_28_liang_zhu_episode.txt",
     ))
     .unwrap();
-    app.import_novel(
-        org,
-        "liangzhu.txt",
-        &text,
-        Some("梁祝"),
-        None,
-        &ImportOptions::default(),
-        false,
-    )
-    .unwrap()
-    .work
-    .unwrap()
+    app.catalog()
+        .import_novel(
+            org,
+            "liangzhu.txt",
+            &text,
+            Some("梁祝"),
+            None,
+            &ImportOptions::default(),
+            false,
+        )
+        .unwrap()
+        .work
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -220,8 +221,8 @@ async fn roles_versions_locks_tm_and_qa_over_the_api() {
     assert_eq!(h[1]["state"], "approved");
 
     // The approved text is now an exact TM match (approved unit) for the same source.
-    let p = app.project(pid).unwrap();
-    let m = app.tm_matches(&p, &src0, None, 3).unwrap();
+    let p = app.l10n().project(pid).unwrap();
+    let m = app.l10n().tm_matches(&p, &src0, None, 3).unwrap();
     assert_eq!(
         m.first().map(|m| m.unit.target.as_str()),
         Some("Liang Shanbo came.")
@@ -283,7 +284,11 @@ async fn roles_versions_locks_tm_and_qa_over_the_api() {
     )
     .await;
     assert_eq!(s, StatusCode::CREATED);
-    let other = app.create_org("other", &Actor::cli()).unwrap().id;
+    let other = app
+        .accounts()
+        .create_org("other", &Actor::cli())
+        .unwrap()
+        .id;
     let stranger = token(&app, other, Role::Owner);
     let (s, b) = call(
         &r,
@@ -314,11 +319,13 @@ fn jobs_resume_after_a_restart_and_stop_when_cancelled() {
         let org = demo_org(&app);
         let work = import_sample(&app, org);
         let p = app
+            .l10n()
             .create_project(work, "zh-Hant-TW", "TW", &Actor::cli())
             .unwrap();
         assert_eq!(p.settings.mt_backend.as_deref(), Some("opencc"));
         // A job queued (as if the hub stopped before running it).
         let job = app
+            .l10n()
             .queue_pretranslate(p.id, None, Some("opencc".into()), &Actor::cli())
             .unwrap();
         assert_eq!(job.state, JobState::Queued);
@@ -329,12 +336,12 @@ fn jobs_resume_after_a_restart_and_stop_when_cancelled() {
     let pending = app.stores().l10n.unfinished_jobs().unwrap();
     assert_eq!(pending.iter().map(|j| j.id).collect::<Vec<_>>(), vec![job]);
     let mut seen = Vec::new();
-    let done = app.run_job(job, &mut |j| seen.push(j.done)).unwrap();
+    let done = app.l10n().run_job(job, &mut |j| seen.push(j.done)).unwrap();
     assert_eq!(done.state, JobState::Done);
     assert!(seen.windows(2).all(|w| w[0] <= w[1]), "progress only grows");
     let segs = app.stores().l10n.segments(pid, None).unwrap();
     assert!(segs.iter().all(|s| s.state == SegmentState::Draft));
-    let paras = app.localized_chapter(pid, 1).unwrap();
+    let paras = app.l10n().localized_chapter(pid, 1).unwrap();
     assert!(paras.len() > 3, "paragraphs as in the source");
     let text: String = paras.iter().flatten().map(|r| r.text.as_str()).collect();
     assert!(
@@ -360,21 +367,24 @@ fn jobs_resume_after_a_restart_and_stop_when_cancelled() {
             1,
         )
         .unwrap();
-    app.cancel_job(j2.id, &Actor::cli()).unwrap();
-    let after = app.run_job(j2.id, &mut |_| {}).unwrap();
+    app.l10n().cancel_job(j2.id, &Actor::cli()).unwrap();
+    let after = app.l10n().run_job(j2.id, &mut |_| {}).unwrap();
     assert_eq!(after.state, JobState::Cancelled);
     assert!(app.stores().l10n.unfinished_jobs().unwrap().is_empty());
 
     // MT backends can be reserved for organizations.
-    app.create_org("hangzhou", &Actor::cli()).unwrap();
+    app.accounts()
+        .create_org("hangzhou", &Actor::cli())
+        .unwrap();
     let mut access = std::collections::BTreeMap::new();
     access.insert("opencc".to_string(), vec!["hangzhou".to_string()]);
-    app.configure_mt_access(&access).unwrap();
+    app.l10n().configure_mt_access(&access).unwrap();
     let e = app
+        .l10n()
         .queue_pretranslate(pid, None, Some("opencc".into()), &Actor::cli())
         .unwrap_err();
     assert!(e.to_string().contains("not enabled"), "{e}");
-    assert!(app.mt_backends_for(demo_org(&app)).is_empty());
+    assert!(app.l10n().mt_backends_for(demo_org(&app)).is_empty());
     access.insert("nonexistent".to_string(), vec![]);
-    assert!(app.configure_mt_access(&access).is_err());
+    assert!(app.l10n().configure_mt_access(&access).is_err());
 }

@@ -5,9 +5,9 @@
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
+use qiantang_app::accounts::Actor;
+use qiantang_app::App;
 use qiantang_auth::Role;
-use qiantang_hub::app::App;
-use qiantang_hub::app_auth::Actor;
 use qiantang_hub::{router, HubConfig};
 use qiantang_works::import::ImportOptions;
 
@@ -18,18 +18,19 @@ fn import(app: &App, org: i64, title: &str) -> i64 {
         "novels_zh/yushi_mingyan_28_liang_zhu_episode.txt",
     ))
     .unwrap();
-    app.import_novel(
-        org,
-        "x.txt",
-        &text,
-        Some(title),
-        None,
-        &ImportOptions::default(),
-        false,
-    )
-    .unwrap()
-    .work
-    .unwrap()
+    app.catalog()
+        .import_novel(
+            org,
+            "x.txt",
+            &text,
+            Some(title),
+            None,
+            &ImportOptions::default(),
+            false,
+        )
+        .unwrap()
+        .work
+        .unwrap()
 }
 
 fn text(b: &[u8]) -> String {
@@ -58,11 +59,16 @@ async fn location(app: &axum::Router, req: Request<Body>) -> (StatusCode, String
 async fn localization_pages_and_forms() {
     let dir = tempfile::tempdir().unwrap();
     let app = App::open(dir.path()).unwrap();
-    let a = app.create_org("alpha", &Actor::cli()).unwrap().id;
-    let b = app.create_org("beta", &Actor::cli()).unwrap().id;
+    let a = app
+        .accounts()
+        .create_org("alpha", &Actor::cli())
+        .unwrap()
+        .id;
+    let b = app.accounts().create_org("beta", &Actor::cli()).unwrap().id;
     let work = import(&app, a, "梁祝甲");
     let foreign = import(&app, b, "梁祝乙");
     let (user, password) = app
+        .accounts()
         .create_user(
             "own@alpha.test",
             Some((a, Role::Owner)),
@@ -70,7 +76,10 @@ async fn localization_pages_and_forms() {
             &Actor::cli(),
         )
         .unwrap();
-    let sess = app.login(&user.email, &password, 3_600_000, None).unwrap();
+    let sess = app
+        .accounts()
+        .login(&user.email, &password, 3_600_000, None)
+        .unwrap();
     let cookie = format!("qt_session={}", sess.secret);
     let r = router(app.clone(), HubConfig::new(dir.path().to_path_buf()));
     let get = |uri: &str| {
@@ -261,7 +270,8 @@ async fn localization_pages_and_forms() {
 
     // XLIFF round trip through the upload form; the QA list renders.
     let xliff = app
-        .export_project(pid, qiantang_hub::l10n::ExportFormat::Xliff)
+        .l10n()
+        .export_project(pid, qiantang_app::l10n::ExportFormat::Xliff)
         .unwrap();
     let (ct, mp) = multipart(&[
         ("csrf", None, csrf.as_bytes()),

@@ -17,9 +17,9 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
+use qiantang_app::accounts::Actor;
+use qiantang_app::App;
 use qiantang_auth::Role;
-use qiantang_hub::app::App;
-use qiantang_hub::app_auth::Actor;
 use tower::ServiceExt;
 
 /// Path of a corpus file under ../shared/corpus.
@@ -38,12 +38,13 @@ pub fn fresh() -> (tempfile::TempDir, Arc<App>) {
 
 /// Id of the default organization every fresh hub has.
 pub fn demo_org(app: &App) -> i64 {
-    app.org_named("demo").unwrap().id
+    app.accounts().org_named("demo").unwrap().id
 }
 
 /// A token secret of `role` in `org`.
 pub fn token(app: &App, org: i64, role: Role) -> String {
-    app.create_token(org, role, "test", None, &Actor::cli())
+    app.accounts()
+        .create_token(org, role, "test", None, &Actor::cli())
         .unwrap()
         .1
 }

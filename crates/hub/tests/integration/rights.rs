@@ -2,8 +2,8 @@
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
+use qiantang_app::accounts::Actor;
 use qiantang_auth::Role;
-use qiantang_hub::app_auth::Actor;
 use qiantang_hub::{router, HubConfig};
 use qiantang_works::import::ImportOptions;
 use qiantang_works::model::WorkScope;
@@ -21,13 +21,18 @@ fn post_json(uri: &str, t: &str, body: serde_json::Value) -> Request<Body> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn licences_are_granted_refused_flagged_revoked_and_mapped() {
     let (dir, app) = fresh();
-    let a = app.create_org("alpha", &Actor::cli()).unwrap().id;
-    let b = app.create_org("beta", &Actor::cli()).unwrap().id;
+    let a = app
+        .accounts()
+        .create_org("alpha", &Actor::cli())
+        .unwrap()
+        .id;
+    let b = app.accounts().create_org("beta", &Actor::cli()).unwrap().id;
     let text = std::fs::read(crate::corpus(
         "novels_zh/yushi_mingyan_28_liang_zhu_episode.txt",
     ))
     .unwrap();
     let w = app
+        .catalog()
         .import_novel(
             a,
             "lz.txt",
@@ -205,9 +210,10 @@ fn pirate(text: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn piracy_check_finds_exact_and_edited_chapters_of_the_real_corpus() {
     let (dir, app) = fresh();
-    let org = app.org_named("demo").unwrap().id;
+    let org = app.accounts().org_named("demo").unwrap().id;
     let novel = std::fs::read(crate::corpus("novels_zh/jigong_quanzhuan.txt")).unwrap();
     let w = app
+        .catalog()
         .import_novel(
             org,
             "jigong_quanzhuan.txt",
@@ -230,6 +236,7 @@ async fn piracy_check_finds_exact_and_edited_chapters_of_the_real_corpus() {
     let all = WorkScope::All;
     // (a) The exact chapter.
     let r = app
+        .piracy()
         .piracy_check("a.txt", ch.as_bytes(), None, &all)
         .unwrap();
     assert_eq!(r.segments.len(), 1);
@@ -246,6 +253,7 @@ async fn piracy_check_finds_exact_and_edited_chapters_of_the_real_corpus() {
         "not converted"
     );
     let r = app
+        .piracy()
         .piracy_check("b.txt", edited.as_bytes(), None, &all)
         .unwrap();
     let m = &r.segments[0].matches[0];
@@ -260,6 +268,7 @@ async fn piracy_check_finds_exact_and_edited_chapters_of_the_real_corpus() {
         qiantang_works::import::parse_novel("xyj.txt", &xyj, &ImportOptions::default()).unwrap();
     let other = &parsed.chapters[9].text;
     let r = app
+        .piracy()
         .piracy_check("c.txt", other.as_bytes(), None, &all)
         .unwrap();
     assert!(
@@ -274,6 +283,7 @@ async fn piracy_check_finds_exact_and_edited_chapters_of_the_real_corpus() {
         chapters[56].title, edited, chapters[57].title, ch58
     );
     let r = app
+        .piracy()
         .piracy_check("two.txt", two.as_bytes(), None, &all)
         .unwrap();
     assert_eq!(r.segments.len(), 2);
@@ -281,7 +291,11 @@ async fn piracy_check_finds_exact_and_edited_chapters_of_the_real_corpus() {
     assert_eq!(r.segments[1].matches[0].chapter, 58);
 
     // Over the API: only works the caller may read (plus published ones).
-    let other_org = app.create_org("other", &Actor::cli()).unwrap().id;
+    let other_org = app
+        .accounts()
+        .create_org("other", &Actor::cli())
+        .unwrap()
+        .id;
     let r = router(app.clone(), HubConfig::new(dir.path().to_path_buf()));
     let check = |t: String| {
         Request::post("/api/v1/piracy/check")
@@ -318,8 +332,9 @@ async fn piracy_check_finds_exact_and_edited_chapters_of_the_real_corpus() {
 
     // A deleted work disappears from the index; a work without fingerprints is backfilled.
     app.stores().fingerprints.put_fingerprints(w, &[]).unwrap();
-    app.invalidate_piracy_index();
+    app.piracy().invalidate_piracy_index();
     let r = app
+        .piracy()
         .piracy_check("a.txt", ch.as_bytes(), None, &all)
         .unwrap();
     assert_eq!(
@@ -331,8 +346,9 @@ async fn piracy_check_finds_exact_and_edited_chapters_of_the_real_corpus() {
         chapters.len()
     );
     app.stores().works.delete_work(w).unwrap();
-    app.invalidate_piracy_index();
+    app.piracy().invalidate_piracy_index();
     let r = app
+        .piracy()
         .piracy_check("a.txt", ch.as_bytes(), None, &all)
         .unwrap();
     assert!(r.segments[0].matches.is_empty());

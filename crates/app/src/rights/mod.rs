@@ -8,9 +8,14 @@ use qiantang_rights::{
 };
 use qiantang_works::model::Work;
 
-use crate::app::{App, AppError};
-use crate::app_auth::Actor;
+use std::sync::Arc;
+
+use qiantang_rights::RightsStore;
+
+use crate::accounts::{Accounts, Actor};
 use crate::clock;
+use crate::deposits::Deposits;
+use crate::error::AppError;
 
 /// A grant as entered (CLI flags, API body, web form): lists as text or arrays.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -92,7 +97,27 @@ impl GrantInput {
     }
 }
 
-impl App {
+/// The rights service: licences of works and their rights maps.
+pub struct Rights {
+    store: Arc<dyn RightsStore>,
+    accounts: Arc<Accounts>,
+    deposits: Arc<Deposits>,
+}
+
+impl Rights {
+    /// The service over its store.
+    pub fn new(
+        store: Arc<dyn RightsStore>,
+        accounts: Arc<Accounts>,
+        deposits: Arc<Deposits>,
+    ) -> Self {
+        Self {
+            store,
+            accounts,
+            deposits,
+        }
+    }
+
     /// Creates a grant on `work`. Conflicting grants are refused
     /// ([`GrantOutcome::Refused`], nothing written) unless
     /// `input.force_flag`, which records them flagged. Audited as
@@ -109,15 +134,11 @@ impl App {
         } else {
             OnConflict::Refuse
         };
-        let out = self
-            .stores()
-            .rights
-            .create_grant(&g, mode, clock::now_ms())?;
+        let out = self.store.create_grant(&g, mode, clock::now_ms())?;
         if let GrantOutcome::Created(g) = &out {
             let licensor = self
-                .stores()
-                .auth
-                .get_org(work.org)?
+                .accounts
+                .org(work.org)?
                 .map(|o| o.name)
                 .unwrap_or_default();
             // The deposit leaf; appended to the log (and its index recorded
@@ -125,8 +146,17 @@ impl App {
             let leaf = g
                 .deposit_entry(&licensor, &work.title, "hub:licence", None)
                 .map_err(|e| AppError::Invalid(e.to_string()))?;
-            let deposit_index = self.deposit_grant(g, &licensor, &work.title);
-            self.audit(
+            let deposit_index = self
+                .deposits
+                .deposit_grant(g, &licensor, &work.title)
+                .and_then(|i| match self.store.set_grant_deposit(g.id, i) {
+                    Ok(_) => Some(i),
+                    Err(e) => {
+                        tracing::warn!(grant = g.id, error = %e, "could not record the licence's deposit index");
+                        None
+                    }
+                });
+            self.accounts.audit(
                 Some(work.org),
                 actor,
                 if g.flagged {
@@ -155,12 +185,12 @@ impl App {
 
     /// Grants of a work, oldest first.
     pub fn list_grants(&self, work: &Work) -> Result<Vec<Grant>, AppError> {
-        Ok(self.stores().rights.list_grants(work.id)?)
+        Ok(self.store.list_grants(work.id)?)
     }
 
     /// Revokes a grant of `work`; unknown ids and grants of other works are not found.
     pub fn revoke_grant(&self, work: &Work, id: GrantId, actor: &Actor) -> Result<Grant, AppError> {
-        match self.stores().rights.get_grant(id)? {
+        match self.store.get_grant(id)? {
             Some(g) if g.work_id == work.id => {}
             _ => {
                 return Err(AppError::NotFound(format!(
@@ -170,11 +200,10 @@ impl App {
             }
         }
         let g = self
-            .stores()
-            .rights
+            .store
             .revoke_grant(id, clock::now_ms())?
             .ok_or_else(|| AppError::NotFound(format!("licence {id}")))?;
-        self.audit(
+        self.accounts.audit(
             Some(work.org),
             actor,
             "licence_revoked",

@@ -24,8 +24,15 @@ use qiantang_works::import::{decode, parse_novel, ErrorKind, ImportOptions};
 use qiantang_works::model::{NewChapter, WorkId, WorkScope};
 use qiantang_works::ChapterFingerprint;
 
-use crate::app::{App, AppError};
+use std::sync::RwLock;
+
+use qiantang_works::FingerprintStore;
+
+use crate::accounts::Accounts;
+use crate::catalog::{Catalog, Imported, WorkObserver};
 use crate::clock;
+use crate::deposits::Deposits;
+use crate::error::AppError;
 
 /// The in-memory index: LSH over every stored signature; the LSH id is the
 /// position in `keys`.
@@ -132,7 +139,41 @@ fn signature_bytes(h: &MinHasher, text: &str) -> Vec<u8> {
     h.signature(text).map(|s| s.to_bytes()).unwrap_or_default()
 }
 
-impl App {
+/// The piracy service: chapter fingerprints and the cached LSH index.
+pub struct Piracy {
+    store: Arc<dyn FingerprintStore>,
+    index: RwLock<Option<Arc<PiracyIndex>>>,
+    accounts: Arc<Accounts>,
+    catalog: Arc<Catalog>,
+    deposits: Arc<Deposits>,
+}
+
+impl WorkObserver for Piracy {
+    fn imported(&self, i: &Imported<'_>) {
+        self.fingerprint_chapters(i.work, i.chapters);
+    }
+    fn deleted(&self, _work: WorkId) {
+        self.invalidate_piracy_index();
+    }
+}
+
+impl Piracy {
+    /// The service over its store.
+    pub fn new(
+        store: Arc<dyn FingerprintStore>,
+        accounts: Arc<Accounts>,
+        catalog: Arc<Catalog>,
+        deposits: Arc<Deposits>,
+    ) -> Self {
+        Self {
+            store,
+            index: RwLock::new(None),
+            accounts,
+            catalog,
+            deposits,
+        }
+    }
+
     /// Fingerprints chapters of a stored work and stores the signatures; a
     /// failure is logged (the index build fingerprints the work later).
     pub fn fingerprint_chapters(&self, work: WorkId, chapters: &[NewChapter]) {
@@ -147,7 +188,7 @@ impl App {
                     created_ms: now,
                 })
                 .collect();
-            Ok(self.stores().fingerprints.put_fingerprints(work, &fps)?)
+            Ok(self.store.put_fingerprints(work, &fps)?)
         });
         if let Err(e) = result {
             tracing::warn!(work, error = %e, "fingerprinting failed; will retry when the piracy index is built");
@@ -157,25 +198,20 @@ impl App {
 
     /// Drops the cached piracy index (after imports and deletions).
     pub fn invalidate_piracy_index(&self) {
-        *self.piracy.write().unwrap_or_else(|p| p.into_inner()) = None;
+        *self.index.write().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// The piracy index, built (and missing fingerprints computed) on first use.
     pub fn piracy_index(&self) -> Result<Arc<PiracyIndex>, AppError> {
-        if let Some(i) = self
-            .piracy
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-        {
+        if let Some(i) = self.index.read().unwrap_or_else(|p| p.into_inner()).clone() {
             return Ok(i);
         }
         let h = hasher()?;
-        for work in self.stores().fingerprints.works_without_fingerprints()? {
-            let chapters = self.stores().works.list_chapters(work)?;
+        for work in self.store.works_without_fingerprints()? {
+            let chapters = self.catalog.chapters(work)?;
             let mut texts = Vec::with_capacity(chapters.len());
             for c in &chapters {
-                if let Some((_, text)) = self.stores().works.get_chapter(work, c.number)? {
+                if let Some((_, text)) = self.catalog.chapter(work, c.number)? {
                     texts.push(NewChapter {
                         number: c.number,
                         title: c.title.clone(),
@@ -193,7 +229,7 @@ impl App {
                     created_ms: now,
                 })
                 .collect();
-            match self.stores().fingerprints.put_fingerprints(work, &fps) {
+            match self.store.put_fingerprints(work, &fps) {
                 Ok(()) => tracing::info!(work, chapters = fps.len(), "fingerprinted work"),
                 // Deleted meanwhile.
                 Err(qiantang_core::StoreError::NotFound(_)) => {}
@@ -204,7 +240,7 @@ impl App {
         let mut lsh =
             LshIndex::new(LshParams::default(), params.ngram, params.seed).map_err(fp_err)?;
         let mut keys = Vec::new();
-        for fp in self.stores().fingerprints.list_fingerprints()? {
+        for fp in self.store.list_fingerprints()? {
             if fp.signature.is_empty() {
                 continue;
             }
@@ -224,7 +260,7 @@ impl App {
         }
         lsh.compact();
         let index = Arc::new(PiracyIndex { lsh, keys });
-        *self.piracy.write().unwrap_or_else(|p| p.into_inner()) = Some(index.clone());
+        *self.index.write().unwrap_or_else(|p| p.into_inner()) = Some(index.clone());
         Ok(index)
     }
 
@@ -273,7 +309,7 @@ impl App {
                     continue;
                 };
                 if let std::collections::hash_map::Entry::Vacant(e) = works.entry(work_id) {
-                    e.insert(self.stores().works.get_work(work_id)?);
+                    e.insert(self.catalog.work(work_id)?);
                 }
                 // Deleted since the index was built, or outside the caller's scope.
                 let Some(Some(w)) = works.get(&work_id) else {
@@ -283,19 +319,18 @@ impl App {
                     continue;
                 }
                 if let std::collections::hash_map::Entry::Vacant(e) = orgs.entry(w.org) {
-                    let o = self.stores().auth.get_org(w.org)?;
+                    let o = self.accounts.org(w.org)?;
                     e.insert(o.map(|o| o.name).unwrap_or_default());
                 }
                 let meta = self
-                    .stores()
-                    .works
-                    .list_chapters(work_id)?
+                    .catalog
+                    .chapters(work_id)?
                     .into_iter()
                     .find(|c| c.number == chapter);
                 let org_name = orgs.get(&w.org).cloned().unwrap_or_default();
                 let deposit = meta
                     .as_ref()
-                    .and_then(|c| self.chapter_deposit(&org_name, &c.sha256));
+                    .and_then(|c| self.deposits.chapter_deposit(&org_name, &c.sha256));
                 let chapter_title = meta.map(|c| c.title).unwrap_or_default();
                 seg.matches.push(PiracyMatch {
                     work: work_id,

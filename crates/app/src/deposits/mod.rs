@@ -1,7 +1,7 @@
 //! The copyright deposit log inside the hub (issue 5): the [`App`] holds an
 //! optional handle on the [`DepositService`] (`qiantang serve` opens it over
 //! `DATA_DIR/log` and runs the integrator; tests and the CLI may attach one
-//! with [`App::set_deposits`]).
+//! with [`Deposits::attach_log`]).
 //!
 //! * Manual deposits ([`App::deposit_file`]): the API and the deposit page.
 //! * Automatic deposits (the `[deposit] auto` setting, on by default;
@@ -31,8 +31,9 @@ use qiantang_deposit::{DepositOutcome, DepositService, EntryStatus};
 use qiantang_ledger::entry::{DepositEntry, Kind, ParentRef, VERSION};
 use qiantang_works::model::{sha256_hex, NewChapter, WorkId};
 
-use crate::app::{App, AppError};
-use crate::app_auth::Actor;
+use crate::accounts::{Accounts, Actor};
+use crate::catalog::{Catalog, Imported, WorkObserver};
+use crate::error::{deposit_error, AppError};
 
 /// Media type of chapter bodies as deposited (the UTF-8 text the works store keeps).
 pub const CHAPTER_MEDIA_TYPE: &str = "text/plain; charset=utf-8";
@@ -41,16 +42,22 @@ pub const EPUB_MEDIA_TYPE: &str = "application/epub+zip";
 /// Public base URL used in certificates when none is configured.
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
-/// The deposit part of the application state.
-pub struct DepositState {
+/// The deposits service: an optional handle on the deposit log, the
+/// automatic-deposit switch and the public URL of certificates.
+pub struct Deposits {
     svc: RwLock<Option<Arc<DepositService>>>,
     auto: AtomicBool,
     public_url: RwLock<Option<String>>,
+    accounts: Arc<Accounts>,
+    catalog: Arc<Catalog>,
 }
 
-impl Default for DepositState {
-    fn default() -> Self {
+impl Deposits {
+    /// The service, without a log attached, automatic deposits on.
+    pub fn new(accounts: Arc<Accounts>, catalog: Arc<Catalog>) -> Self {
         Self {
+            accounts,
+            catalog,
             svc: RwLock::new(None),
             auto: AtomicBool::new(true),
             public_url: RwLock::new(None),
@@ -68,46 +75,26 @@ pub fn deposited_by(actor: &Actor) -> String {
     }
 }
 
-fn dep_err(e: qiantang_deposit::DepositError) -> AppError {
-    use qiantang_deposit::DepositError as E;
-    match e {
-        E::NoSuchEntry { .. } | E::NoSuchParent { .. } => AppError::NotFound(e.to_string()),
-        E::Entry(_) | E::Pending { .. } => AppError::Invalid(e.to_string()),
-        other => {
-            tracing::error!(error = %other, "deposit log error");
-            AppError::Store(qiantang_core::StoreError::Backend(other.to_string()))
-        }
-    }
-}
-
-impl App {
+impl Deposits {
     /// Attaches the deposit log (one per data directory: the service holds its lock).
-    pub fn set_deposits(&self, svc: Arc<DepositService>) {
-        *self.deposit.svc.write().unwrap_or_else(|p| p.into_inner()) = Some(svc);
+    pub fn attach_log(&self, svc: Arc<DepositService>) {
+        *self.svc.write().unwrap_or_else(|p| p.into_inner()) = Some(svc);
     }
 
     /// Detaches the deposit log (at shutdown: dropping the last handle
     /// releases its `LOCK`).
-    pub fn take_deposits(&self) -> Option<Arc<DepositService>> {
-        self.deposit
-            .svc
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
+    pub fn detach_log(&self) -> Option<Arc<DepositService>> {
+        self.svc.write().unwrap_or_else(|p| p.into_inner()).take()
     }
 
     /// The attached deposit log, if any.
-    pub fn deposits(&self) -> Option<Arc<DepositService>> {
-        self.deposit
-            .svc
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+    pub fn log(&self) -> Option<Arc<DepositService>> {
+        self.svc.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// The attached deposit log, or 503-worthy [`AppError::Invalid`] naming why.
-    pub fn require_deposits(&self) -> Result<Arc<DepositService>, AppError> {
-        self.deposits().ok_or_else(|| {
+    pub fn require_log(&self) -> Result<Arc<DepositService>, AppError> {
+        self.log().ok_or_else(|| {
             AppError::Invalid(
                 "the deposit log is not open in this hub process (it is opened by `qiantang serve`)"
                     .into(),
@@ -117,13 +104,13 @@ impl App {
 
     /// Turns automatic deposits (imports, grants, EPUB exports) on or off (`[deposit] auto`).
     pub fn set_auto_deposit(&self, on: bool) {
-        self.deposit.auto.store(on, Ordering::Relaxed);
+        self.auto.store(on, Ordering::Relaxed);
     }
 
     /// Whether automatic deposits are on (default) and a log is attached.
     pub fn auto_deposits(&self) -> Option<Arc<DepositService>> {
-        if self.deposit.auto.load(Ordering::Relaxed) {
-            self.deposits()
+        if self.auto.load(Ordering::Relaxed) {
+            self.log()
         } else {
             None
         }
@@ -131,29 +118,17 @@ impl App {
 
     /// Sets the public base URL of certificates and verification links (`[deposit] public_url`).
     pub fn set_deposit_public_url(&self, url: Option<String>) {
-        *self
-            .deposit
-            .public_url
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = url.map(|u| u.trim_end_matches('/').to_owned());
+        *self.public_url.write().unwrap_or_else(|p| p.into_inner()) =
+            url.map(|u| u.trim_end_matches('/').to_owned());
     }
 
     /// The public base URL (default `http://127.0.0.1:8080`).
     pub fn deposit_public_url(&self) -> String {
-        self.deposit
-            .public_url
+        self.public_url
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
             .unwrap_or_else(|| DEFAULT_PUBLIC_URL.into())
-    }
-
-    fn org_name(&self, org: i64) -> Result<String, AppError> {
-        self.stores()
-            .auth
-            .get_org(org)?
-            .map(|o| o.name)
-            .ok_or_else(|| AppError::NotFound(format!("organization {org}")))
     }
 
     /// A reference to entry `index` (pending entries included) for a `parent` field.
@@ -162,7 +137,7 @@ impl App {
             qiantang_deposit::DepositError::NoSuchEntry { index, size } => AppError::Invalid(
                 format!("parent {index}: no such entry (the log has {size} entries)"),
             ),
-            other => dep_err(other),
+            other => deposit_error(other),
         })?;
         let bytes = e.to_bytes().map_err(|e| AppError::Invalid(e.to_string()))?;
         Ok(ParentRef {
@@ -185,7 +160,7 @@ impl App {
         parent: Option<u64>,
         actor: &Actor,
     ) -> Result<DepositOutcome, AppError> {
-        let svc = self.require_deposits()?;
+        let svc = self.require_log()?;
         if bytes.is_empty() {
             return Err(AppError::Invalid(
                 "the file is empty; there is nothing to deposit".into(),
@@ -213,15 +188,15 @@ impl App {
             sha256: sha256_hex(bytes),
             media_type: qiantang_deposit::files::media_type(Path::new(file_name)).to_owned(),
             size: bytes.len() as u64,
-            org: self.org_name(org)?,
+            org: self.accounts.org_name(org)?,
             title,
             kind,
             parent,
             deposited_by: deposited_by(actor),
         };
-        let out = svc.deposit(entry).map_err(dep_err)?;
+        let out = svc.deposit(entry).map_err(deposit_error)?;
         if !out.duplicate {
-            self.audit(
+            self.accounts.audit(
                 Some(org),
                 actor,
                 "deposit_created",
@@ -237,7 +212,7 @@ impl App {
     /// each chapter body (kind `chapter`, parent = the work's entry). Returns
     /// the work's entry index; `None` when off, without a log, or on failure
     /// (logged; the import stands).
-    pub(crate) fn deposit_import(
+    fn deposit_import(
         &self,
         org: i64,
         work: WorkId,
@@ -248,7 +223,7 @@ impl App {
     ) -> Option<u64> {
         let svc = self.auto_deposits()?;
         let run = || -> Result<u64, AppError> {
-            let org_name = self.org_name(org)?;
+            let org_name = self.accounts.org_name(org)?;
             let w = svc
                 .deposit(DepositEntry {
                     v: VERSION,
@@ -262,7 +237,7 @@ impl App {
                     parent: None,
                     deposited_by: "hub:import".into(),
                 })
-                .map_err(dep_err)?;
+                .map_err(deposit_error)?;
             let parent = ParentRef {
                 index: w.index,
                 leaf_hash: w.leaf_hash.clone(),
@@ -282,7 +257,7 @@ impl App {
                     parent: Some(parent.clone()),
                     deposited_by: "hub:import".into(),
                 })
-                .map_err(dep_err)?;
+                .map_err(deposit_error)?;
             }
             Ok(w.index)
         };
@@ -306,16 +281,10 @@ impl App {
     /// The work's own deposit entry: the parent of the entry of its first
     /// chapter's body by the same organization.
     pub fn work_deposit(&self, work: WorkId) -> Option<u64> {
-        let svc = self.deposits()?;
-        let w = self.stores().works.get_work(work).ok()??;
-        let org = self.org_name(w.org).ok()?;
-        let first = self
-            .stores()
-            .works
-            .list_chapters(work)
-            .ok()?
-            .into_iter()
-            .next()?;
+        let svc = self.log()?;
+        let w = self.catalog.work(work).ok()??;
+        let org = self.accounts.org_name(w.org).ok()?;
+        let first = self.catalog.chapters(work).ok()?.into_iter().next()?;
         svc.entries_by_hash(&first.sha256)
             .ok()?
             .into_iter()
@@ -325,8 +294,8 @@ impl App {
 
     /// Automatic deposit of a grant's canonical JSON (kind `licence`, parent
     /// = the work's entry when deposited); returns the index, recorded in
-    /// `grants.deposit_index`.
-    pub(crate) fn deposit_grant(
+    /// `grants.deposit_index` by the rights domain.
+    pub fn deposit_grant(
         &self,
         grant: &qiantang_rights::Grant,
         licensor: &str,
@@ -341,10 +310,7 @@ impl App {
             let entry = grant
                 .deposit_entry(licensor, work_title, "hub:licence", parent)
                 .map_err(|e| AppError::Invalid(e.to_string()))?;
-            let out = svc.deposit(entry).map_err(dep_err)?;
-            self.stores()
-                .rights
-                .set_grant_deposit(grant.id, out.index)?;
+            let out = svc.deposit(entry).map_err(deposit_error)?;
             Ok(out.index)
         };
         match run() {
@@ -370,9 +336,8 @@ impl App {
         let svc = self.auto_deposits()?;
         let run = || -> Result<u64, AppError> {
             let work = self
-                .stores()
-                .works
-                .get_work(project.work)?
+                .catalog
+                .work(project.work)?
                 .ok_or_else(|| AppError::NotFound(format!("work {}", project.work)))?;
             let parent = self
                 .work_deposit(work.id)
@@ -384,13 +349,13 @@ impl App {
                     sha256: sha256_hex(epub),
                     media_type: EPUB_MEDIA_TYPE.into(),
                     size: epub.len() as u64,
-                    org: self.org_name(project.org)?,
+                    org: self.accounts.org_name(project.org)?,
                     title: format!("{} ({}, {})", work.title, project.locale, project.market),
                     kind: Kind::Translation,
                     parent,
                     deposited_by: deposited_by(actor),
                 })
-                .map_err(dep_err)?;
+                .map_err(deposit_error)?;
             Ok(out.index)
         };
         match run() {
@@ -407,7 +372,7 @@ impl App {
     /// for it (the RFC 3161 token's time, else the earliest witness
     /// cosignature on its receipt; `None` while pending or unattested).
     pub fn chapter_deposit(&self, org_name: &str, sha256: &str) -> Option<(u64, Option<i64>)> {
-        let svc = self.deposits()?;
+        let svc = self.log()?;
         let index = svc
             .entries_by_hash(sha256)
             .ok()?
@@ -435,4 +400,10 @@ pub fn deposit_time_ms(svc: &DepositService, index: u64) -> Option<i64> {
         .min()
         .and_then(|s| i64::try_from(s).ok())
         .map(|s| s * 1000)
+}
+
+impl WorkObserver for Deposits {
+    fn imported(&self, i: &Imported<'_>) {
+        self.deposit_import(i.org, i.work, i.file_name, i.bytes, i.title, i.chapters);
+    }
 }

@@ -11,9 +11,14 @@ use qiantang_kb::Market;
 use qiantang_l10n::model::*;
 use qiantang_mt::{BackendConfig, MtBackend, MtCache};
 
-use crate::app::{App, AppError, KbView};
-use crate::app_auth::Actor;
+use qiantang_l10n::L10nStore;
+
+use crate::accounts::{Accounts, Actor};
+use crate::catalog::Catalog;
 use crate::clock;
+use crate::deposits::Deposits;
+use crate::error::AppError;
+use crate::kb::{KbView, Knowledge};
 
 /// What the caller may do with segments of one organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,10 +37,15 @@ impl Perms {
     };
 }
 
-/// Shared localization state of the [`App`]: configured MT backends, the TM
+/// The localization service: projects, the segment workflow, TM, glossary,
+/// jobs, QA and exchange formats. Its state: configured MT backends, the TM
 /// fuzzy indexes (one per organization, built on first use) and the job queue.
-#[derive(Default)]
-pub struct L10nState {
+pub struct Localization {
+    store: Arc<dyn L10nStore>,
+    kb: Arc<Knowledge>,
+    catalog: Arc<Catalog>,
+    accounts: Arc<Accounts>,
+    deposits: Arc<Deposits>,
     backends: RwLock<BTreeMap<String, Arc<dyn MtBackend>>>,
     /// Backend name → organizations allowed to use it (absent = all).
     access: RwLock<BTreeMap<String, Vec<String>>>,
@@ -123,9 +133,31 @@ pub struct ProjectFinding {
     pub finding: qiantang_l10n::qa::Finding,
 }
 
-impl App {
-    fn l10n(&self) -> &L10nState {
-        &self.l10n_state
+impl Localization {
+    /// The service over its store.
+    pub fn new(
+        store: Arc<dyn L10nStore>,
+        kb: Arc<Knowledge>,
+        catalog: Arc<Catalog>,
+        accounts: Arc<Accounts>,
+        deposits: Arc<Deposits>,
+    ) -> Self {
+        Self {
+            store,
+            kb,
+            catalog,
+            accounts,
+            deposits,
+            backends: Default::default(),
+            access: Default::default(),
+            tm: Default::default(),
+            queue: Default::default(),
+            stopping: Default::default(),
+        }
+    }
+
+    fn l10n(&self) -> &Self {
+        self
     }
 
     /// Registers the MT backends configured for the hub (name → config).
@@ -134,7 +166,7 @@ impl App {
     /// Errors: a backend that cannot be built (bad URL, missing key variable).
     pub fn configure_mt(&self, configs: &BTreeMap<String, BackendConfig>) -> Result<(), AppError> {
         let mut map: BTreeMap<String, Arc<dyn MtBackend>> = BTreeMap::new();
-        let cache: Arc<dyn MtCache> = Arc::new(StoreCache(self.stores().l10n.clone()));
+        let cache: Arc<dyn MtCache> = Arc::new(StoreCache(self.store.clone()));
         let opencc: Box<dyn MtBackend> = Box::new(qiantang_mt::OpenCcBackend::new());
         map.insert(
             "opencc".into(),
@@ -193,9 +225,8 @@ impl App {
         match access.get(name) {
             None => true,
             Some(orgs) => self
-                .stores()
-                .auth
-                .get_org(org)
+                .accounts
+                .org(org)
                 .ok()
                 .flatten()
                 .is_some_and(|o| orgs.contains(&o.name)),
@@ -261,7 +292,7 @@ impl App {
     ) -> Result<Project, AppError> {
         let locale = check_locale(locale)?;
         let market = market.trim().to_ascii_uppercase();
-        let kb = self.kb();
+        let kb = self.kb.view();
         if !kb.markets.contains_key(&market) {
             return Err(AppError::Invalid(format!(
                 "unknown market {market:?}: use an ISO 3166-1 alpha-2 region the knowledge base has markets for ({})",
@@ -269,16 +300,14 @@ impl App {
             )));
         }
         let w = self
-            .stores()
-            .works
-            .get_work(work)?
+            .catalog
+            .work(work)?
             .ok_or_else(|| AppError::NotFound(format!("work {work}")))?;
         let mut segments = Vec::new();
-        for ch in self.stores().works.list_chapters(work)? {
+        for ch in self.catalog.chapters(work)? {
             let (_, body) = self
-                .stores()
-                .works
-                .get_chapter(work, ch.number)?
+                .catalog
+                .chapter(work, ch.number)?
                 .ok_or_else(|| AppError::NotFound(format!("chapter {}", ch.number)))?;
             segments.extend(qiantang_l10n::segment::segment_chapter(
                 ch.number,
@@ -290,7 +319,7 @@ impl App {
             mt_backend: locale.starts_with("zh-Hant").then(|| "opencc".to_string()),
             ..ProjectSettings::default()
         };
-        let p = self.stores().l10n.create_project(
+        let p = self.store.create_project(
             &NewProject {
                 org: w.org,
                 work,
@@ -302,7 +331,7 @@ impl App {
             },
             clock::now_ms(),
         )?;
-        self.audit(
+        self.accounts.audit(
             Some(w.org),
             actor,
             "l10n.project.create",
@@ -332,8 +361,8 @@ impl App {
                 settings.tm_threshold
             )));
         }
-        self.stores().l10n.set_project_settings(id, &settings)?;
-        self.audit(
+        self.store.set_project_settings(id, &settings)?;
+        self.accounts.audit(
             Some(p.org),
             actor,
             "l10n.project.settings",
@@ -345,20 +374,24 @@ impl App {
 
     /// One project; `NotFound` when absent.
     pub fn project(&self, id: ProjectId) -> Result<Project, AppError> {
-        self.stores()
-            .l10n
+        self.store
             .get_project(id)?
             .ok_or_else(|| AppError::NotFound(format!("project {id}")))
     }
 
     /// The market record of a project.
     pub fn project_market(&self, p: &Project) -> Result<Market, AppError> {
-        self.kb().markets.get(&p.market).cloned().ok_or_else(|| {
-            AppError::Invalid(format!(
-                "market {} is no longer in the knowledge base",
-                p.market
-            ))
-        })
+        self.kb
+            .view()
+            .markets
+            .get(&p.market)
+            .cloned()
+            .ok_or_else(|| {
+                AppError::Invalid(format!(
+                    "market {} is no longer in the knowledge base",
+                    p.market
+                ))
+            })
     }
 
     // ------------------------------------------------------------------
@@ -382,8 +415,7 @@ impl App {
         actor: &Actor,
     ) -> Result<(Segment, Vec<qiantang_l10n::qa::Finding>), AppError> {
         let cur = self
-            .stores()
-            .l10n
+            .store
             .get_segment(id)?
             .ok_or_else(|| AppError::NotFound(format!("segment {id}")))?;
         let p = self.project(cur.project)?;
@@ -428,8 +460,7 @@ impl App {
             (None, _) => cur.origin.clone(),
         };
         let saved = self
-            .stores()
-            .l10n
+            .store
             .update_segments(&[SegmentUpdate {
                 id,
                 expected_version: Some(expected_version),
@@ -474,8 +505,7 @@ impl App {
             return Ok(None);
         }
         Ok(self
-            .stores()
-            .l10n
+            .store
             .segments(s.project, Some(s.chapter))?
             .into_iter()
             .find(|x| x.ordinal + 1 == s.ordinal)
@@ -501,16 +531,14 @@ impl App {
             ));
         }
         let cur = self
-            .stores()
-            .l10n
+            .store
             .get_segment(id)?
             .ok_or_else(|| AppError::NotFound(format!("segment {id}")))?;
         let p = self.project(cur.project)?;
-        let seg =
-            self.stores()
-                .l10n
-                .set_segment_source(id, source, &actor.name, clock::now_ms())?;
-        self.audit(
+        let seg = self
+            .store
+            .set_segment_source(id, source, &actor.name, clock::now_ms())?;
+        self.accounts.audit(
             Some(p.org),
             actor,
             "l10n.segment.source",
@@ -534,8 +562,7 @@ impl App {
             ));
         }
         Ok(self
-            .stores()
-            .l10n
+            .store
             .add_comment(id, &actor.name, body, clock::now_ms())?)
     }
 
@@ -545,7 +572,7 @@ impl App {
     /// Adds units to an organization's TM and to its in-memory index.
     /// Returns how many were new.
     pub fn add_tm_units(&self, org: OrgId, units: Vec<TranslationUnit>) -> Result<usize, AppError> {
-        let n = self.stores().l10n.add_units(&units)?;
+        let n = self.store.add_units(&units)?;
         if n == 0 {
             // Nothing new, but an approval may have upgraded a stored unit.
             if units.iter().any(|u| u.approved) {
@@ -592,7 +619,7 @@ impl App {
         {
             return Ok(i.clone());
         }
-        let units = self.stores().l10n.units(org)?;
+        let units = self.store.units(org)?;
         let idx = Arc::new(RwLock::new(qiantang_l10n::tm::TmIndex::build(units)));
         self.l10n()
             .tm
@@ -655,7 +682,7 @@ impl App {
         };
         let total = units.len();
         let added = self.add_tm_units(org, units)?;
-        self.audit(
+        self.accounts.audit(
             Some(org),
             actor,
             "tm.import",
@@ -667,14 +694,14 @@ impl App {
 
     /// Writes an organization's TM as TMX 1.4b.
     pub fn export_tmx(&self, org: OrgId) -> Result<Vec<u8>, AppError> {
-        tmx_bytes(&self.stores().l10n.units(org)?)
+        tmx_bytes(&self.store.units(org)?)
     }
 
     // ------------------------------------------------------------------
     // Terms, QA
 
     fn glossary_for(&self, p: &Project) -> Result<Vec<GlossaryEntry>, AppError> {
-        Ok(self.stores().l10n.glossary(p.work, &p.locale)?)
+        Ok(self.store.glossary(p.work, &p.locale)?)
     }
 
     /// Term hints for every segment of a project in reading order, with the
@@ -684,7 +711,7 @@ impl App {
         p: &Project,
         segments: &[Segment],
     ) -> Result<Vec<Vec<qiantang_l10n::adapt::TermHint>>, AppError> {
-        let kb = self.kb();
+        let kb = self.kb.view();
         let market = self.project_market(p)?;
         let glossary = self.glossary_for(p)?;
         let mut adapter = adapter_for(&kb, &market, &glossary, p.settings.gloss_style);
@@ -699,7 +726,7 @@ impl App {
         p: &Project,
         s: &Segment,
     ) -> Result<Vec<qiantang_l10n::qa::Finding>, AppError> {
-        let all = self.stores().l10n.segments(p.id, None)?;
+        let all = self.store.segments(p.id, None)?;
         let hints = self.project_hints(p, &all)?;
         let i = all.iter().position(|x| x.id == s.id).unwrap_or(0);
         Ok(qa_segment(
@@ -713,7 +740,7 @@ impl App {
     /// project-wide ones (inconsistent translations).
     pub fn project_qa(&self, id: ProjectId) -> Result<Vec<ProjectFinding>, AppError> {
         let p = self.project(id)?;
-        let segs = self.stores().l10n.segments(id, None)?;
+        let segs = self.store.segments(id, None)?;
         let hints = self.project_hints(&p, &segs)?;
         let mut out = Vec::new();
         for (s, h) in segs.iter().zip(&hints) {
@@ -760,10 +787,10 @@ impl App {
     /// The CAT editor's view of one chapter.
     pub fn chapter_view(&self, id: ProjectId, chapter: u32) -> Result<Vec<SegmentView>, AppError> {
         let p = self.project(id)?;
-        let all = self.stores().l10n.segments(id, None)?;
+        let all = self.store.segments(id, None)?;
         let hints = self.project_hints(&p, &all)?;
         let mut comments: HashMap<SegmentId, Vec<Comment>> = HashMap::new();
-        for c in self.stores().l10n.project_comments(id)? {
+        for c in self.store.project_comments(id)? {
             comments.entry(c.segment).or_default().push(c);
         }
         let mut out = Vec::new();
@@ -808,13 +835,13 @@ impl App {
                 return Err(AppError::Invalid(format!("bad chapter range {a}-{b}")));
             }
         }
-        let job = self.stores().l10n.create_job(
+        let job = self.store.create_job(
             project,
             &JobKind::Pretranslate { chapters, backend },
             &actor.name,
             clock::now_ms(),
         )?;
-        self.audit(
+        self.accounts.audit(
             Some(p.org),
             actor,
             "l10n.pretranslate",
@@ -844,11 +871,10 @@ impl App {
     /// Cancels a job; a running job stops after its current batch.
     pub fn cancel_job(&self, id: JobId, actor: &Actor) -> Result<Job, AppError> {
         let j = self
-            .stores()
-            .l10n
+            .store
             .get_job(id)?
             .ok_or_else(|| AppError::NotFound(format!("job {id}")))?;
-        let j = self.stores().l10n.update_job(
+        let j = self.store.update_job(
             id,
             JobState::Cancelled,
             j.done,
@@ -857,7 +883,7 @@ impl App {
             clock::now_ms(),
         )?;
         let p = self.project(j.project)?;
-        self.audit(
+        self.accounts.audit(
             Some(p.org),
             actor,
             "l10n.job.cancel",
@@ -871,7 +897,7 @@ impl App {
     /// by a previous process, then runs jobs as they are queued, one at a time.
     pub fn start_job_worker(self: &Arc<Self>) -> Result<(), AppError> {
         let (tx, rx) = mpsc::channel::<JobId>();
-        for j in self.stores().l10n.unfinished_jobs()? {
+        for j in self.store.unfinished_jobs()? {
             let _ = tx.send(j.id);
         }
         *self.l10n().queue.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
@@ -894,8 +920,7 @@ impl App {
     /// still `new` are filled, so a rerun continues where it stopped.
     pub fn run_job(&self, id: JobId, progress: &mut dyn FnMut(&Job)) -> Result<Job, AppError> {
         let job = self
-            .stores()
-            .l10n
+            .store
             .get_job(id)?
             .ok_or_else(|| AppError::NotFound(format!("job {id}")))?;
         if job.state.is_final() {
@@ -904,8 +929,8 @@ impl App {
         match self.pretranslate(&job, progress) {
             Ok(j) => Ok(j),
             Err(e) => {
-                let cur = self.stores().l10n.get_job(id)?.unwrap_or(job);
-                self.stores().l10n.update_job(
+                let cur = self.store.get_job(id)?.unwrap_or(job);
+                self.store.update_job(
                     id,
                     JobState::Failed,
                     cur.done,
@@ -925,7 +950,7 @@ impl App {
             Some(b) => Some(self.backend(b, p.org)?),
             None => None,
         };
-        let all = self.stores().l10n.segments(p.id, None)?;
+        let all = self.store.segments(p.id, None)?;
         let hints = self.project_hints(&p, &all)?;
         let in_range = |s: &Segment| chapters.is_none_or(|(a, b)| s.chapter >= a && s.chapter <= b);
         let todo: Vec<usize> = (0..all.len())
@@ -944,7 +969,7 @@ impl App {
         let mut done = 0u32;
         let mut failed_batches = 0u32;
         let mut report = PretranslateReport::default();
-        let mut j = self.stores().l10n.update_job(
+        let mut j = self.store.update_job(
             job.id,
             JobState::Running,
             done,
@@ -987,7 +1012,7 @@ impl App {
                 return Ok(j);
             }
             // Cancelled in the meantime?
-            if let Some(cur) = self.stores().l10n.get_job(job.id)? {
+            if let Some(cur) = self.store.get_job(job.id)? {
                 if cur.state.is_final() {
                     return Ok(cur);
                 }
@@ -1078,10 +1103,10 @@ impl App {
                     }
                 }
             }
-            let out = self.stores().l10n.update_segments(&updates)?;
+            let out = self.store.update_segments(&updates)?;
             report.skipped += out.iter().filter(|o| o.is_none()).count() as u32;
             done += batch.len() as u32;
-            j = self.stores().l10n.update_job(
+            j = self.store.update_job(
                 job.id,
                 JobState::Running,
                 done,
@@ -1092,7 +1117,7 @@ impl App {
             progress(&j);
         }
         if usage.requests > 0 || usage.cached_segments > 0 {
-            self.stores().l10n.add_mt_usage(p.id, &usage)?;
+            self.store.add_mt_usage(p.id, &usage)?;
         }
         let err = (report.failed > 0).then(|| {
             format!(
@@ -1100,7 +1125,7 @@ impl App {
                 report.failed
             )
         });
-        j = self.stores().l10n.update_job(
+        j = self.store.update_job(
             job.id,
             JobState::Done,
             done,
@@ -1350,12 +1375,12 @@ pub fn parse_chapter_range(s: &str) -> Result<(u32, u32), AppError> {
     Ok((a, b))
 }
 
-impl App {
+impl Localization {
     /// Deletes a project and everything in it.
     pub fn delete_project(&self, id: ProjectId, actor: &Actor) -> Result<(), AppError> {
         let p = self.project(id)?;
-        self.stores().l10n.delete_project(id)?;
-        self.audit(
+        self.store.delete_project(id)?;
+        self.accounts.audit(
             Some(p.org),
             actor,
             "l10n.project.delete",
@@ -1367,9 +1392,9 @@ impl App {
 
     /// Project, progress per chapter, jobs and MT usage as JSON (API and UI).
     pub fn project_detail_json(&self, p: &Project) -> Result<serde_json::Value, AppError> {
-        let prog = self.stores().l10n.progress(p.id)?;
+        let prog = self.store.progress(p.id)?;
         let mut v = project_json(p, prog.first().copied().unwrap_or_default());
-        let work = self.stores().works.get_work(p.work)?;
+        let work = self.catalog.work(p.work)?;
         v["work_title"] = serde_json::json!(work.map(|w| w.title));
         v["chapters"] = prog
             .iter()
@@ -1378,16 +1403,14 @@ impl App {
             .collect::<Vec<_>>()
             .into();
         v["jobs"] = self
-            .stores()
-            .l10n
+            .store
             .project_jobs(p.id)?
             .iter()
             .map(job_json)
             .collect::<Vec<_>>()
             .into();
         v["mt_usage"] = self
-            .stores()
-            .l10n
+            .store
             .mt_usage(p.id)?
             .iter()
             .map(|u| {
@@ -1427,7 +1450,7 @@ impl App {
             ))
         })?;
         if let Some(c) = &input.concept {
-            if !self.kb().concepts.contains_key(c) {
+            if !self.kb.view().concepts.contains_key(c) {
                 return Err(AppError::Invalid(format!("unknown concept {c:?}")));
             }
         }
@@ -1442,7 +1465,7 @@ impl App {
                 return Err(AppError::NotFound(format!("glossary entry {id}")));
             }
         }
-        let e = self.stores().l10n.put_glossary_entry(&GlossaryEntry {
+        let e = self.store.put_glossary_entry(&GlossaryEntry {
             id: input.id.unwrap_or(0),
             work: p.work,
             locale: p.locale.clone(),
@@ -1455,7 +1478,7 @@ impl App {
             forbidden: clean(input.forbidden),
             note: input.note.trim().to_string(),
         })?;
-        self.audit(
+        self.accounts.audit(
             Some(p.org),
             actor,
             "l10n.glossary.put",
@@ -1475,8 +1498,8 @@ impl App {
         if !self.glossary_for(p)?.iter().any(|e| e.id == id) {
             return Err(AppError::NotFound(format!("glossary entry {id}")));
         }
-        self.stores().l10n.delete_glossary_entry(id)?;
-        self.audit(
+        self.store.delete_glossary_entry(id)?;
+        self.accounts.audit(
             Some(p.org),
             actor,
             "l10n.glossary.delete",
@@ -1498,13 +1521,12 @@ impl App {
         actor: &Actor,
     ) -> Result<(String, Vec<String>), AppError> {
         let s = self
-            .stores()
-            .l10n
+            .store
             .get_segment(id)?
             .ok_or_else(|| AppError::NotFound(format!("segment {id}")))?;
         let p = self.project(s.project)?;
         let b = self.backend(backend, p.org)?;
-        let all = self.stores().l10n.segments(p.id, None)?;
+        let all = self.store.segments(p.id, None)?;
         let hints = self.project_hints(&p, &all)?;
         let i = all.iter().position(|x| x.id == id).unwrap_or(0);
         let translated: HashMap<usize, String> = all
@@ -1519,8 +1541,7 @@ impl App {
             .collect();
         let mut req = self.mt_request(&p, &all, &hints, &[i], &translated);
         let approved = self
-            .stores()
-            .l10n
+            .store
             .segment_history(id)?
             .into_iter()
             .rev()
@@ -1548,7 +1569,7 @@ impl App {
         })?;
         let h = hints.get(i).map(Vec::as_slice).unwrap_or(&[]);
         let (text, applied) = qiantang_l10n::adapt::apply_required_terms(text, h);
-        self.stores().l10n.add_mt_usage(
+        self.store.add_mt_usage(
             p.id,
             &MtUsage {
                 backend: b.name().to_string(),
@@ -1696,19 +1717,19 @@ fn joins_without_space(locale: &str) -> bool {
     matches!(locale.split('-').next(), Some("zh" | "ja" | "th"))
 }
 
-impl App {
+impl Localization {
     /// Exports a project as EPUB 3, XLIFF 2.1 or TMX 1.4b. The EPUB uses the
     /// current target of every segment (the source where there is none yet,
     /// so gaps stay visible; QA lists them) and keeps the source's paragraph
     /// breaks.
     pub fn export_project(&self, id: ProjectId, format: ExportFormat) -> Result<Vec<u8>, AppError> {
         let p = self.project(id)?;
-        let segs = self.stores().l10n.segments(id, None)?;
-        let chapters = self.stores().works.list_chapters(p.work)?;
+        let segs = self.store.segments(id, None)?;
+        let chapters = self.catalog.chapters(p.work)?;
         match format {
             ExportFormat::Xliff => {
                 let mut notes: HashMap<SegmentId, Vec<String>> = HashMap::new();
-                for c in self.stores().l10n.project_comments(id)? {
+                for c in self.store.project_comments(id)? {
                     notes.entry(c.segment).or_default().push(c.body);
                 }
                 let files = chapters
@@ -1775,9 +1796,8 @@ impl App {
         chapters: &[qiantang_works::model::ChapterMeta],
     ) -> Result<Vec<u8>, AppError> {
         let work = self
-            .stores()
-            .works
-            .get_work(p.work)?
+            .catalog
+            .work(p.work)?
             .ok_or_else(|| AppError::NotFound(format!("work {}", p.work)))?;
         let hints = self.project_hints(p, segs)?;
         let sep = if joins_without_space(&p.locale) {
@@ -1788,9 +1808,8 @@ impl App {
         let mut out_chapters = Vec::new();
         for ch in chapters {
             let (_, body) = self
-                .stores()
-                .works
-                .get_chapter(p.work, ch.number)?
+                .catalog
+                .chapter(p.work, ch.number)?
                 .ok_or_else(|| AppError::NotFound(format!("chapter {}", ch.number)))?;
             let body: Vec<char> = body.chars().collect();
             let mut paragraphs: Vec<String> = Vec::new();
@@ -1878,11 +1897,10 @@ impl App {
                 doc.src_lang
             )));
         }
-        let segs = self.stores().l10n.segments(id, None)?;
+        let segs = self.store.segments(id, None)?;
         let by_key: HashMap<String, &Segment> = segs.iter().map(|s| (s.key(), s)).collect();
         let existing: std::collections::HashSet<(SegmentId, String)> = self
-            .stores()
-            .l10n
+            .store
             .project_comments(id)?
             .into_iter()
             .map(|c| (c.segment, c.body))
@@ -1957,14 +1975,12 @@ impl App {
             )));
         }
         report.updated = updates.len();
-        self.stores().l10n.update_segments(&updates)?;
+        self.store.update_segments(&updates)?;
         for (sid, body) in notes {
-            self.stores()
-                .l10n
-                .add_comment(sid, &actor.name, &body, at)?;
+            self.store.add_comment(sid, &actor.name, &body, at)?;
             report.comments += 1;
         }
-        self.audit(
+        self.accounts.audit(
             Some(p.org),
             actor,
             "l10n.xliff.import",
@@ -2071,7 +2087,7 @@ fn runs_of(text: &str, hints: &[qiantang_l10n::adapt::TermHint]) -> Vec<ReaderRu
     out
 }
 
-impl App {
+impl Localization {
     /// A chapter of a project as the localized reader shows it: paragraphs
     /// (as in the source) of runs, with the terms' renderings marked for
     /// tooltips. Segments without a target yet show their source.
@@ -2081,11 +2097,10 @@ impl App {
         chapter: u32,
     ) -> Result<Vec<Vec<ReaderRun>>, AppError> {
         let p = self.project(id)?;
-        let segs = self.stores().l10n.segments(id, None)?;
+        let segs = self.store.segments(id, None)?;
         let (_, body) = self
-            .stores()
-            .works
-            .get_chapter(p.work, chapter)?
+            .catalog
+            .chapter(p.work, chapter)?
             .ok_or_else(|| AppError::NotFound(format!("chapter {chapter} of project {id}")))?;
         let hints = self.project_hints(&p, &segs)?;
         let body: Vec<char> = body.chars().collect();

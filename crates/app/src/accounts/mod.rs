@@ -3,10 +3,13 @@
 
 use qiantang_auth::secret::{self, secret_hash};
 use qiantang_auth::{ApiToken, AuditEntry, Org, OrgId, Role, Session, User};
-use qiantang_kb::{Concept, ConceptProposal, ProposalStatus};
 
-use crate::app::{App, AppError};
+use std::sync::Arc;
+
+use qiantang_auth::AuthStore;
+
 use crate::clock;
+use crate::error::AppError;
 
 /// Name of the organization created on first start.
 pub const DEFAULT_ORG: &str = "demo";
@@ -79,7 +82,22 @@ fn crypto(e: secret::SecretError) -> AppError {
     }
 }
 
-impl App {
+/// The accounts service: organizations, users, memberships, tokens,
+/// sessions and the audit log.
+pub struct Accounts {
+    store: Arc<dyn AuthStore>,
+}
+
+impl Accounts {
+    /// The service over its store; creates the default organization on an empty hub.
+    pub fn open(store: Arc<dyn AuthStore>) -> Result<Self, AppError> {
+        if store.list_orgs()?.is_empty() {
+            store.create_org(DEFAULT_ORG, clock::now_ms())?;
+            tracing::info!(org = DEFAULT_ORG, "created the default organization");
+        }
+        Ok(Self { store })
+    }
+
     /// Appends to the audit log; failures are logged, never hidden from the operator.
     pub fn audit(
         &self,
@@ -106,7 +124,7 @@ impl App {
                 detail: detail.to_string(),
                 ip: actor.ip.clone(),
             };
-            if let Err(err) = self.stores().auth.append_audit(&e) {
+            if let Err(err) = self.store.append_audit(&e) {
                 tracing::error!(error = %err, action, "could not append to the audit log");
             }
         }
@@ -114,16 +132,28 @@ impl App {
 
     /// An organization by name.
     pub fn org_named(&self, name: &str) -> Result<Org, AppError> {
-        self.stores()
-            .auth
+        self.store
             .org_by_name(name.trim())?
             .ok_or_else(|| AppError::NotFound(format!("organization {name:?}")))
+    }
+
+    /// An organization by id, `None` when there is none.
+    pub fn org(&self, id: OrgId) -> Result<Option<Org>, AppError> {
+        Ok(self.store.get_org(id)?)
+    }
+
+    /// The name of organization `org`.
+    pub fn org_name(&self, org: OrgId) -> Result<String, AppError> {
+        self.store
+            .get_org(org)?
+            .map(|o| o.name)
+            .ok_or_else(|| AppError::NotFound(format!("organization {org}")))
     }
 
     /// Creates an organization.
     pub fn create_org(&self, name: &str, actor: &Actor) -> Result<Org, AppError> {
         let name = check_name(name)?;
-        let org = self.stores().auth.create_org(&name, clock::now_ms())?;
+        let org = self.store.create_org(&name, clock::now_ms())?;
         self.audit(
             Some(org.id),
             actor,
@@ -147,8 +177,7 @@ impl App {
         let password = secret::new_password().map_err(crypto)?;
         let hash = secret::hash_password(&password).map_err(crypto)?;
         let user = self
-            .stores()
-            .auth
+            .store
             .create_user(&email, &hash, is_admin, clock::now_ms())?;
         self.audit(
             membership.map(|m| m.0),
@@ -171,7 +200,7 @@ impl App {
         role: Role,
         actor: &Actor,
     ) -> Result<(), AppError> {
-        self.stores().auth.set_membership(org, user, role)?;
+        self.store.set_membership(org, user, role)?;
         self.audit(
             Some(org),
             actor,
@@ -185,17 +214,17 @@ impl App {
     /// Sets a user's password (ends their sessions).
     pub fn set_password(&self, user: i64, password: &str) -> Result<(), AppError> {
         let hash = secret::hash_password(password).map_err(crypto)?;
-        self.stores().auth.set_password(user, &hash)?;
+        self.store.set_password(user, &hash)?;
         Ok(())
     }
 
     /// On a hub without users: creates the first administrator (owner of the
     /// default organization) and returns its e-mail and one-time password.
     pub fn ensure_first_admin(&self) -> Result<Option<(String, String)>, AppError> {
-        if self.stores().auth.count_users()? > 0 {
+        if self.store.count_users()? > 0 {
             return Ok(None);
         }
-        let org = match self.stores().auth.org_by_name(DEFAULT_ORG)? {
+        let org = match self.store.org_by_name(DEFAULT_ORG)? {
             Some(o) => o,
             None => self.create_org(
                 DEFAULT_ORG,
@@ -235,7 +264,7 @@ impl App {
             ));
         }
         let secret = secret::new_api_token().map_err(crypto)?;
-        let t = self.stores().auth.create_token(
+        let t = self.store.create_token(
             org,
             role,
             name,
@@ -256,11 +285,10 @@ impl App {
     /// Revokes a token at once.
     pub fn revoke_token(&self, id: i64, actor: &Actor) -> Result<ApiToken, AppError> {
         let t = self
-            .stores()
-            .auth
+            .store
             .get_token(id)?
             .ok_or_else(|| AppError::NotFound(format!("token {id}")))?;
-        if !self.stores().auth.revoke_token(id, clock::now_ms())? {
+        if !self.store.revoke_token(id, clock::now_ms())? {
             return Err(AppError::Invalid(format!("token {id} is already revoked")));
         }
         self.audit(
@@ -282,7 +310,7 @@ impl App {
         ttl_ms: i64,
         ip: Option<String>,
     ) -> Result<NewSession, AppError> {
-        let found = self.stores().auth.user_by_email(email)?;
+        let found = self.store.user_by_email(email)?;
         let (user, hash) = match found {
             Some((u, h)) => (Some(u), h),
             None => (None, secret::dummy_hash().to_string()),
@@ -290,8 +318,7 @@ impl App {
         let ok = secret::verify_password(password, &hash);
         let orgs = match &user {
             Some(u) => self
-                .stores()
-                .auth
+                .store
                 .memberships(u.id)?
                 .into_iter()
                 .map(|(o, _)| o.id)
@@ -322,7 +349,7 @@ impl App {
         let secret_value = secret::random_token(32).map_err(crypto)?;
         let csrf = secret::random_token(24).map_err(crypto)?;
         let now = clock::now_ms();
-        self.stores().auth.create_session(
+        self.store.create_session(
             &secret_hash(&secret_value),
             &Session {
                 user: user.id,
@@ -347,112 +374,13 @@ impl App {
 
     /// Ends a session.
     pub fn logout(&self, session_secret: &str, actor: &Actor) -> Result<(), AppError> {
-        self.stores()
-            .auth
-            .delete_session(&secret_hash(session_secret))?;
+        self.store.delete_session(&secret_hash(session_secret))?;
         self.audit(None, actor, "logout", "session", serde_json::json!({}));
         Ok(())
     }
 }
 
-impl App {
-    /// Records an editor's proposed concept (validated like a direct edit);
-    /// returns the proposal id.
-    pub fn propose_concept(&self, concept: Concept, actor: &Actor) -> Result<i64, AppError> {
-        self.validate(&concept)?;
-        let id = self
-            .stores()
-            .kb
-            .create_proposal(&concept, &actor.name, clock::now_ms())?;
-        self.audit(
-            None,
-            actor,
-            "concept_proposed",
-            &format!("concept:{}", concept.id),
-            serde_json::json!({"proposal": id}),
-        );
-        Ok(id)
-    }
-
-    /// Approves (applies) or rejects a pending proposal. A proposal is decided
-    /// once: a second decision is refused.
-    pub fn decide_proposal(
-        &self,
-        id: i64,
-        approve: bool,
-        actor: &Actor,
-    ) -> Result<ConceptProposal, AppError> {
-        let p = self
-            .stores()
-            .kb
-            .get_proposal(id)?
-            .ok_or_else(|| AppError::NotFound(format!("proposal {id}")))?;
-        if p.status != ProposalStatus::Pending {
-            return Err(AppError::Invalid(format!(
-                "proposal {id} was already {}",
-                p.status.as_str()
-            )));
-        }
-        let concept: Concept = serde_json::from_str(&p.concept_json)
-            .map_err(|e| AppError::Invalid(format!("proposal {id} holds no valid concept: {e}")))?;
-        if approve {
-            // Re-validate against today's KB: a broader concept may have gone since.
-            self.validate(&concept)?;
-            // Refuse to overwrite an edit made after the proposal (lost update).
-            let newer = self
-                .stores()
-                .kb
-                .concept_history(&concept.id)?
-                .first()
-                .is_some_and(|r| r.at_ms > p.created_ms);
-            if newer {
-                return Err(AppError::Invalid(format!(
-                    "concept {} changed after proposal {id} was made; reject it and propose again from the current version",
-                    concept.id
-                )));
-            }
-        }
-        let status = if approve {
-            ProposalStatus::Approved
-        } else {
-            ProposalStatus::Rejected
-        };
-        if !self
-            .stores()
-            .kb
-            .decide_proposal(id, status, &actor.name, clock::now_ms())?
-        {
-            return Err(AppError::Invalid(format!(
-                "proposal {id} was decided meanwhile"
-            )));
-        }
-        if approve {
-            self.stores().kb.put_concepts(
-                std::slice::from_ref(&concept),
-                &format!("{} (approved by {})", p.proposer, actor.name),
-                clock::now_ms(),
-            )?;
-            self.refresh_kb()?;
-        }
-        self.audit(
-            None,
-            actor,
-            if approve {
-                "concept_approved"
-            } else {
-                "concept_rejected"
-            },
-            &format!("concept:{}", concept.id),
-            serde_json::json!({"proposal": id, "proposer": p.proposer}),
-        );
-        self.stores()
-            .kb
-            .get_proposal(id)?
-            .ok_or_else(|| AppError::NotFound(format!("proposal {id}")))
-    }
-}
-
-impl App {
+impl Accounts {
     /// Changes the role of a member of `org`. Only administrators
     /// (`by_admin`) add users who are not members yet: owners manage their
     /// members, they do not recruit other tenants' accounts. An unknown
@@ -471,14 +399,13 @@ impl App {
                 email.trim()
             ))
         };
-        let user = match self.stores().auth.user_by_email(email)? {
+        let user = match self.store.user_by_email(email)? {
             Some((u, _)) => u,
             None if by_admin => return Err(AppError::NotFound(format!("user {}", email.trim()))),
             None => return Err(refused()),
         };
         let member = self
-            .stores()
-            .auth
+            .store
             .members(org)?
             .iter()
             .any(|(u, _)| u.id == user.id);
@@ -491,7 +418,7 @@ impl App {
 
     /// Removes a member from an organization (tokens they created for it stop at once).
     pub fn remove_member(&self, org: OrgId, user: i64, actor: &Actor) -> Result<(), AppError> {
-        if !self.stores().auth.remove_membership(org, user)? {
+        if !self.store.remove_membership(org, user)? {
             return Err(AppError::NotFound(format!("member {user}")));
         }
         self.audit(
@@ -505,7 +432,7 @@ impl App {
     }
 }
 
-impl App {
+impl Accounts {
     /// A user changes their own password: the current one must verify; all
     /// their sessions end (they log in again with the new one).
     pub fn change_own_password(
@@ -516,8 +443,7 @@ impl App {
         actor: &Actor,
     ) -> Result<(), AppError> {
         let (_, hash) = self
-            .stores()
-            .auth
+            .store
             .user_by_email(&user.email)?
             .ok_or_else(|| AppError::NotFound("your account".into()))?;
         if !secret::verify_password(current, &hash) {

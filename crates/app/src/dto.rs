@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::app::{ImportReport, Profile};
+use crate::catalog::{ImportReport, Profile};
 use crate::clock::rfc3339;
 use qiantang_kb::{Concept, Market, Rendering};
 use qiantang_works::model::{ChapterMeta, ConceptUse, StoredOccurrence, Work};
@@ -371,8 +371,8 @@ pub struct ErrorDto {
 /// Error code and message.
 #[derive(Debug, Serialize)]
 pub struct ErrorBody {
-    /// Stable code: `not_found`, `invalid`, `import_failed`, `payload_too_large`, `internal`.
-    pub code: &'static str,
+    /// Stable code from the error table ([`crate::ErrorCode`]).
+    pub code: crate::ErrorCode,
     /// Human-readable message (never internals).
     pub message: String,
 }
