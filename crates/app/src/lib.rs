@@ -146,9 +146,11 @@ impl App {
         &self.l10n
     }
 
-    /// The stores (to be removed: callers use the services).
+    /// The raw stores, for tests that inspect what was written. The hub's
+    /// handlers, its pages and the CLI never call this (`tests/tidy.rs`
+    /// enforces it): they go through the services.
     #[doc(hidden)]
-    pub fn stores(&self) -> &Stores {
+    pub fn stores_for_tests(&self) -> &Stores {
         &self.stores
     }
 }

@@ -142,7 +142,7 @@ pub fn tm(app: &Arc<App>, cfg: &Config, cmd: TmCmd) -> Result<ExitCode> {
             if json {
                 print_json(
                     &serde_json::json!({"file": name, "units": total, "added": added,
-                    "tm_size": app.stores().l10n.unit_count(org)?}),
+                    "tm_size": app.l10n().unit_count(org)?}),
                 )?;
             } else {
                 println!("imported {name}: {total} units, {added} new");
@@ -155,7 +155,7 @@ pub fn tm(app: &Arc<App>, cfg: &Config, cmd: TmCmd) -> Result<ExitCode> {
             eprintln!(
                 "wrote {} ({} units)",
                 output.display(),
-                app.stores().l10n.unit_count(org)?
+                app.l10n().unit_count(org)?
             );
         }
     }
@@ -240,7 +240,7 @@ pub fn l10n(app: &Arc<App>, _cfg: &Config, cmd: L10nCmd) -> Result<ExitCode> {
         } => {
             let work = resolve_work(app, &work)?;
             let p = app.l10n().create_project(work, &locale, &market, &actor)?;
-            let segments = app.stores().l10n.segments(p.id, None)?.len();
+            let segments = app.l10n().segments(p.id, None)?.len();
             if json {
                 print_json(
                     &serde_json::json!({"project": p.id, "work": p.work, "locale": p.locale,
@@ -255,16 +255,10 @@ pub fn l10n(app: &Arc<App>, _cfg: &Config, cmd: L10nCmd) -> Result<ExitCode> {
             }
         }
         L10nCmd::List { json } => {
-            let orgs: Vec<i64> = app
-                .stores()
-                .auth
-                .list_orgs()?
-                .iter()
-                .map(|o| o.id)
-                .collect();
+            let orgs: Vec<i64> = app.accounts().list_orgs()?.iter().map(|o| o.id).collect();
             let mut rows = Vec::new();
-            for p in app.stores().l10n.list_projects(&orgs)? {
-                let prog = app.stores().l10n.progress(p.id)?;
+            for p in app.l10n().list_projects(&orgs)? {
+                let prog = app.l10n().progress(p.id)?;
                 let total = prog.first().copied().unwrap_or_default();
                 rows.push(
                     serde_json::json!({"project": p.id, "work": p.work, "locale": p.locale,
@@ -311,9 +305,9 @@ pub fn l10n(app: &Arc<App>, _cfg: &Config, cmd: L10nCmd) -> Result<ExitCode> {
                     progress_bar(j)
                 }
             })?;
-            let prog = app.stores().l10n.progress(project)?;
+            let prog = app.l10n().progress(project)?;
             let total = prog.first().copied().unwrap_or_default();
-            let usage = app.stores().l10n.mt_usage(project)?;
+            let usage = app.l10n().mt_usage(project)?;
             if json {
                 print_json(
                     &serde_json::json!({"job": done.id, "state": done.state.as_str(),
@@ -424,8 +418,7 @@ pub fn l10n(app: &Arc<App>, _cfg: &Config, cmd: L10nCmd) -> Result<ExitCode> {
             eprintln!("wrote {} ({} bytes)", output.display(), bytes.len());
             if format == ExportFormat::Epub {
                 let total = app
-                    .stores()
-                    .l10n
+                    .l10n()
                     .progress(project)?
                     .first()
                     .copied()

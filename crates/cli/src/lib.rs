@@ -9,6 +9,7 @@ pub mod deposit;
 pub mod l10n;
 pub mod rights;
 
+use qiantang_app::accounts::AuditDetail;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -554,27 +555,19 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| file.display().to_string());
-            let report = app.catalog().import_novel(
-                org,
-                &name,
-                &bytes,
-                title.as_deref(),
-                author.as_deref(),
-                &ImportOptions { heading_pattern },
-                dry_run,
-            )?;
-            if let Some(id) = report.work {
-                if publish {
-                    app.stores().works.set_published(id, true)?;
-                }
-                app.accounts().audit(
-                    Some(org),
-                    &Actor::cli(),
-                    "work_imported",
-                    &format!("work:{id}"),
-                    serde_json::json!({"title": report.title, "chapters": report.chapters.len(), "file": name}),
-                );
-            }
+            let report = app
+                .catalog()
+                .import_novel(&qiantang_app::catalog::ImportRequest {
+                    org: org,
+                    file_name: &name,
+                    bytes: &bytes,
+                    title: title.as_deref(),
+                    author: author.as_deref(),
+                    options: &ImportOptions { heading_pattern },
+                    dry_run,
+                    publish,
+                    actor: &Actor::cli(),
+                })?;
             let dto = ImportDto::from(&report);
             if json {
                 print_json(&dto)?;
@@ -669,8 +662,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let org_name = {
                 let app = open(&cfg)?;
                 let id = resolve_org(&app, org.as_deref())?;
-                app.stores()
-                    .auth
+                app.accounts()
                     .list_orgs()?
                     .into_iter()
                     .find(|o| o.id == id)
@@ -851,7 +843,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 Some(n) => Some(app.accounts().org_named(&n)?.id),
                 None => None,
             };
-            let entries = app.stores().auth.list_audit(org, None, limit)?;
+            let entries = app.accounts().list_audit(org, None, limit)?;
             let mut body = String::new();
             for e in &entries {
                 body.push_str(&qiantang_hub::api::audit_dto(e).to_string());
@@ -872,7 +864,7 @@ fn resolve_org(app: &App, name: Option<&str>) -> Result<i64> {
     if let Some(n) = name {
         return Ok(app.accounts().org_named(n)?.id);
     }
-    let orgs = app.stores().auth.list_orgs()?;
+    let orgs = app.accounts().list_orgs()?;
     match orgs.as_slice() {
         [one] => Ok(one.id),
         _ => match orgs
@@ -927,9 +919,8 @@ fn admin(cfg: &Config, cmd: AdminCmd) -> Result<ExitCode> {
         }
         AdminCmd::SetRole { email, org, role } => {
             let o = app.accounts().org_named(&org)?;
-            let (u, _) = app
-                .stores()
-                .auth
+            let u = app
+                .accounts()
                 .user_by_email(&email)?
                 .with_context(|| format!("no user {email}"))?;
             app.accounts()
@@ -937,9 +928,8 @@ fn admin(cfg: &Config, cmd: AdminCmd) -> Result<ExitCode> {
             println!("{} is now {} of {}", u.email, role, o.name);
         }
         AdminCmd::ResetPassword { email } => {
-            let (u, _) = app
-                .stores()
-                .auth
+            let u = app
+                .accounts()
                 .user_by_email(&email)?
                 .with_context(|| format!("no user {email}"))?;
             let password = qiantang_auth::secret::new_password()?;
@@ -949,12 +939,12 @@ fn admin(cfg: &Config, cmd: AdminCmd) -> Result<ExitCode> {
                 &Actor::cli(),
                 "password_reset",
                 &format!("user:{}", u.id),
-                serde_json::json!({}),
+                AuditDetail::new(),
             );
             println!("one-time password for {}: {password}", u.email);
         }
         AdminCmd::Orgs { json } => {
-            let orgs = app.stores().auth.list_orgs()?;
+            let orgs = app.accounts().list_orgs()?;
             if json {
                 print_json(
                     &orgs
@@ -1014,7 +1004,7 @@ fn token(cfg: &Config, cmd: TokenCmd) -> Result<ExitCode> {
         }
         TokenCmd::List { org, json } => {
             let o = app.accounts().org_named(&org)?;
-            let list = app.stores().auth.list_tokens(o.id)?;
+            let list = app.accounts().list_tokens(o.id)?;
             if json {
                 print_json(&list.iter().map(token_json).collect::<Vec<_>>())?;
             } else {
@@ -1074,11 +1064,11 @@ fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
 
 fn resolve_work(app: &App, key: &str) -> Result<i64> {
     if let Ok(id) = key.parse::<i64>() {
-        if app.stores().works.get_work(id)?.is_some() {
+        if app.catalog().work(id)?.is_some() {
             return Ok(id);
         }
     }
-    let works = app.stores().works.list_works(&WorkScope::All)?;
+    let works = app.catalog().list_works(&WorkScope::All)?;
     let matches: Vec<_> = works.iter().filter(|w| w.title == key).collect();
     match matches.as_slice() {
         [w] => Ok(w.id),
@@ -1099,8 +1089,7 @@ fn works(cfg: &Config, cmd: WorksCmd) -> Result<ExitCode> {
     match cmd {
         WorksCmd::List { json } => {
             let list: Vec<WorkDto> = app
-                .stores()
-                .works
+                .catalog()
                 .list_works(&WorkScope::All)?
                 .iter()
                 .map(WorkDto::from)
@@ -1120,11 +1109,10 @@ fn works(cfg: &Config, cmd: WorksCmd) -> Result<ExitCode> {
         }
         WorksCmd::Show { work, json } => {
             let id = resolve_work(&app, &work)?;
-            let w = app.stores().works.get_work(id)?.context("work vanished")?;
+            let w = app.catalog().work(id)?.context("work vanished")?;
             let chapters: Vec<ChapterDto> = app
-                .stores()
-                .works
-                .list_chapters(id)?
+                .catalog()
+                .chapters(id)?
                 .iter()
                 .map(ChapterDto::from)
                 .collect();
@@ -1148,8 +1136,8 @@ fn works(cfg: &Config, cmd: WorksCmd) -> Result<ExitCode> {
         }
         WorksCmd::Delete { work } => {
             let id = resolve_work(&app, &work)?;
-            app.stores().works.delete_work(id)?;
-            app.piracy().invalidate_piracy_index();
+            let w = app.catalog().require_work(id)?;
+            app.catalog().delete_work(&w, &Actor::cli())?;
             println!("deleted work {id}");
         }
     }
@@ -1197,9 +1185,8 @@ fn kb(cfg: &Config, cmd: KbCmd) -> Result<ExitCode> {
         }
         KbCmd::Search { query, json } => {
             let list: Vec<ConceptSummaryDto> = app
-                .stores()
-                .kb
-                .search_concepts(&query, 100)?
+                .kb()
+                .search(&query, 100)?
                 .iter()
                 .map(ConceptSummaryDto::from)
                 .collect();
@@ -1245,13 +1232,7 @@ fn kb(cfg: &Config, cmd: KbCmd) -> Result<ExitCode> {
             println!("saved concept {id}");
         }
         KbCmd::Delete { id } => {
-            if let Some(ch) = view.narrower.get(&id).filter(|c| !c.is_empty()) {
-                bail!(
-                    "concept {id} has narrower concepts ({}); move or delete them first",
-                    ch.join(", ")
-                );
-            }
-            if !app.stores().kb.delete_concept(&id)? {
+            if !app.kb().delete_concept(&id, &Actor::cli())? {
                 bail!("no concept {id}");
             }
             println!("deleted concept {id}");
@@ -1415,25 +1396,13 @@ fn serve(cfg: &Config, no_sample: bool) -> Result<ExitCode> {
             println!("  log in at http://{}/login and change it on /account", cfg.listen);
         }
         let a = app.clone();
-        let empty = tokio::task::spawn_blocking(move || a.stores().works.list_works(&WorkScope::All)).await??.is_empty();
+        let empty = tokio::task::spawn_blocking(move || a.catalog().list_works(&WorkScope::All)).await??.is_empty();
         if !no_sample && empty {
             let a = app.clone();
             let org = tokio::task::spawn_blocking(move || resolve_org(&a, None)).await??;
             let a = app.clone();
             let r = tokio::task::spawn_blocking(move || {
-                let r = a.catalog().import_novel(
-                    org,
-                    "jigong_quanzhuan_ch1-10.txt",
-                    SAMPLE_NOVEL,
-                    Some("济公全传（前十回）"),
-                    Some("郭小亭"),
-                    &ImportOptions::default(),
-                    false,
-                )?;
-                if let Some(id) = r.work {
-                    // The sample is public domain: publish it so anonymous readers see it.
-                    a.stores().works.set_published(id, true)?;
-                }
+                let r = a.catalog().import_novel(&qiantang_app::catalog::ImportRequest { org: org, file_name: "jigong_quanzhuan_ch1-10.txt", bytes: SAMPLE_NOVEL, title: Some("济公全传（前十回）"), author: Some("郭小亭"), options: &ImportOptions::default(), dry_run: false, publish: true, actor: &Actor::cli() })?;
                 Ok::<_, qiantang_app::AppError>(r)
             })
             .await??;

@@ -143,7 +143,7 @@ pub fn licence(cfg: &Config, cmd: LicenceCmd) -> Result<ExitCode> {
     let _log = crate::deposit::AttachedLog::attach(&app, cfg)?;
     let work_of = |key: &str| -> Result<qiantang_works::model::Work> {
         let id = resolve_work(&app, key)?;
-        app.stores().works.get_work(id)?.context("work vanished")
+        app.catalog().work(id)?.context("work vanished")
     };
     let mut out = std::io::stdout().lock();
     match cmd {
@@ -214,15 +214,10 @@ pub fn licence(cfg: &Config, cmd: LicenceCmd) -> Result<ExitCode> {
         }
         LicenceCmd::Revoke { id, json } => {
             let g = app
-                .stores()
-                .rights
-                .get_grant(id)?
+                .rights()
+                .grant(id)?
                 .with_context(|| format!("no licence {id}"))?;
-            let w = app
-                .stores()
-                .works
-                .get_work(g.work_id)?
-                .context("work vanished")?;
+            let w = app.catalog().work(g.work_id)?.context("work vanished")?;
             let was_revoked = g.status == GrantStatus::Revoked;
             let g = app.rights().revoke_grant(&w, id, &Actor::cli())?;
             if json {

@@ -7,6 +7,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
+use qiantang_app::accounts::AuditDetail;
 use serde::Deserialize;
 
 use crate::auth::{
@@ -165,7 +166,7 @@ async fn me(
     let orgs = blocking(&s, move |app| {
         let mut out = Vec::new();
         for (org, role) in &caller.roles {
-            if let Some(o) = app.stores().auth.get_org(*org)? {
+            if let Some(o) = app.accounts().org(*org)? {
                 out.push(serde_json::json!({"id": o.id, "name": o.name, "role": role.as_str()}));
             }
         }
@@ -294,25 +295,18 @@ pub(crate) async fn do_import(
         let opts = ImportOptions {
             heading_pattern: up.heading_pattern.clone(),
         };
-        let r = a.catalog().import_novel(
-            org,
-            &up.file_name,
-            &up.bytes,
-            up.title.as_deref(),
-            up.author.as_deref(),
-            &opts,
-            up.dry_run,
-        )?;
-        if let Some(id) = r.work {
-            a.accounts().audit(
-                Some(org),
-                &actor,
-                "work_imported",
-                &format!("work:{id}"),
-                serde_json::json!({"title": r.title, "chapters": r.chapters.len(), "file": up.file_name}),
-            );
-        }
-        Ok(r)
+        a.catalog()
+            .import_novel(&qiantang_app::catalog::ImportRequest {
+                org: org,
+                file_name: &up.file_name,
+                bytes: &up.bytes,
+                title: up.title.as_deref(),
+                author: up.author.as_deref(),
+                options: &opts,
+                dry_run: up.dry_run,
+                publish: false,
+                actor: &actor,
+            })
     })
     .await
 }
@@ -353,16 +347,7 @@ async fn delete_work(
 ) -> Result<StatusCode, HttpError> {
     let actor = a.actor();
     blocking(&s, move |app| {
-        if app.stores().works.delete_work(w.id)? {
-            app.piracy().invalidate_piracy_index();
-            app.accounts().audit(
-                Some(w.org),
-                &actor,
-                "work_deleted",
-                &format!("work:{}", w.id),
-                serde_json::json!({"title": w.title}),
-            );
-        }
+        app.catalog().delete_work(&w, &actor)?;
         Ok(())
     })
     .await?;
@@ -381,22 +366,7 @@ async fn publish_work(
 ) -> Result<Json<WorkDto>, HttpError> {
     let actor = a.actor();
     let w = blocking(&s, move |app| {
-        app.stores().works.set_published(w.id, body.published)?;
-        app.accounts().audit(
-            Some(w.org),
-            &actor,
-            if body.published {
-                "work_published"
-            } else {
-                "work_unpublished"
-            },
-            &format!("work:{}", w.id),
-            serde_json::json!({}),
-        );
-        app.stores()
-            .works
-            .get_work(w.id)?
-            .ok_or_else(|| AppError::NotFound(format!("work {}", w.id)))
+        app.catalog().set_published(&w, body.published, &actor)
     })
     .await?;
     Ok(Json(WorkDto::from(&w)))
@@ -407,7 +377,7 @@ async fn list_chapters(
     State(s): State<HubState>,
 ) -> Result<Json<Vec<ChapterDto>>, HttpError> {
     let id = w.id;
-    let chapters = blocking(&s, move |a| Ok(a.stores().works.list_chapters(id)?)).await?;
+    let chapters = blocking(&s, move |a| Ok(a.catalog().chapters(id)?)).await?;
     Ok(Json(chapters.iter().map(ChapterDto::from).collect()))
 }
 
@@ -419,11 +389,10 @@ async fn get_chapter(
     let id = w.id;
     let (meta, text, occ) = blocking(&s, move |a| {
         let (meta, text) = a
-            .stores()
-            .works
-            .get_chapter(id, number)?
+            .catalog()
+            .chapter(id, number)?
             .ok_or_else(|| AppError::NotFound(format!("chapter {number} of work {id}")))?;
-        let occ = a.stores().works.chapter_occurrences(id, number)?;
+        let occ = a.catalog().chapter_occurrences(id, number)?;
         Ok((meta, text, occ))
     })
     .await?;
@@ -461,7 +430,7 @@ async fn tag_work(
             &actor,
             "work_tagged",
             &format!("work:{id}"),
-            serde_json::json!({"occurrences": n}),
+            AuditDetail::new().with("occurrences", n),
         );
         a.catalog()
             .profile(id)?
@@ -485,7 +454,7 @@ async fn search_concepts(
     let limit = q.limit.unwrap_or(50).clamp(1, 1000);
     let found = blocking(&s, move |a| {
         let list: Vec<Concept> = match q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(query) => a.stores().kb.search_concepts(query, limit)?,
+            Some(query) => a.kb().search(query, limit)?,
             None => a.kb().view().concepts.values().cloned().collect(),
         };
         Ok(list
@@ -510,7 +479,7 @@ pub fn concept_view(
         .concepts
         .get(id)
         .ok_or_else(|| AppError::NotFound(format!("concept {id}")))?;
-    let uses = a.stores().works.concept_uses(id, scope)?;
+    let uses = a.catalog().concept_uses(id, scope)?;
     Ok(ConceptDto {
         concept: serde_json::to_value(c).map_err(|e| AppError::Invalid(e.to_string()))?,
         narrower: kb.narrower.get(id).cloned().unwrap_or_default(),
@@ -569,7 +538,7 @@ async fn put_concept(
             &actor,
             "concept_edited",
             &format!("concept:{id}"),
-            serde_json::json!({}),
+            AuditDetail::new(),
         );
         concept_view(a, &id, &scope)
     })
@@ -607,10 +576,7 @@ async fn list_proposals(
         })?),
     };
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let list = blocking(&s, move |a| {
-        Ok(a.stores().kb.list_proposals(status, limit)?)
-    })
-    .await?;
+    let list = blocking(&s, move |a| Ok(a.kb().list_proposals(status, limit)?)).await?;
     Ok(Json(list.iter().map(proposal_dto).collect()))
 }
 
@@ -641,24 +607,10 @@ async fn delete_concept(
 ) -> Result<StatusCode, HttpError> {
     let actor = auth.actor();
     blocking(&s, move |a| {
-        let kb = a.kb().view();
-        if let Some(children) = kb.narrower.get(&id).filter(|c| !c.is_empty()) {
-            return Err(AppError::Invalid(format!(
-                "concept {id} has narrower concepts ({}); move or delete them first",
-                children.join(", ")
-            )));
-        }
-        if !a.stores().kb.delete_concept(&id)? {
+        if !a.kb().delete_concept(&id, &actor)? {
             return Err(AppError::NotFound(format!("concept {id}")));
         }
-        a.accounts().audit(
-            None,
-            &actor,
-            "concept_deleted",
-            &format!("concept:{id}"),
-            serde_json::json!({}),
-        );
-        a.kb().refresh()
+        Ok(())
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -669,7 +621,7 @@ async fn concept_history(
     State(s): State<HubState>,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, HttpError> {
-    let revs = blocking(&s, move |a| Ok(a.stores().kb.concept_history(&id)?)).await?;
+    let revs = blocking(&s, move |a| Ok(a.kb().concept_history(&id)?)).await?;
     Ok(Json(serde_json::Value::Array(
         revs.iter()
             .map(|r| {
@@ -797,7 +749,9 @@ async fn import_kb(
             &actor,
             "kb_imported",
             "kb",
-            serde_json::json!({"concepts": n.0, "renderings": n.1}),
+            AuditDetail::new()
+                .with("concepts", n.0)
+                .with("renderings", n.1),
         );
         Ok(n)
     })
@@ -844,7 +798,7 @@ async fn list_orgs(
     let caller = a.caller.clone();
     Ok(Json(
         blocking(&s, move |app| {
-            let all = app.stores().auth.list_orgs()?;
+            let all = app.accounts().list_orgs()?;
             Ok(all
                 .iter()
                 .filter(|o| caller.is_admin() || caller.role_in(o.id).is_some())
@@ -874,7 +828,7 @@ async fn list_members(
     OrgOwner(org, _): OrgOwner,
     State(s): State<HubState>,
 ) -> Result<Json<Vec<serde_json::Value>>, HttpError> {
-    let m = blocking(&s, move |app| Ok(app.stores().auth.members(org)?)).await?;
+    let m = blocking(&s, move |app| Ok(app.accounts().members(org)?)).await?;
     Ok(Json(
         m.iter()
             .map(|(u, r)| serde_json::json!({"user": u.id, "email": u.email, "role": r.as_str()}))
@@ -923,7 +877,7 @@ async fn list_tokens(
     OrgOwner(org, _): OrgOwner,
     State(s): State<HubState>,
 ) -> Result<Json<Vec<serde_json::Value>>, HttpError> {
-    let t = blocking(&s, move |app| Ok(app.stores().auth.list_tokens(org)?)).await?;
+    let t = blocking(&s, move |app| Ok(app.accounts().list_tokens(org)?)).await?;
     Ok(Json(t.iter().map(token_dto).collect()))
 }
 
@@ -963,7 +917,7 @@ async fn revoke_token(
 ) -> Result<StatusCode, HttpError> {
     let actor = a.actor();
     blocking(&s, move |app| {
-        match app.stores().auth.get_token(token)? {
+        match app.accounts().token(token)? {
             Some(t) if t.org == org => {}
             _ => return Err(AppError::NotFound(format!("token {token}"))),
         }
@@ -991,7 +945,7 @@ async fn org_audit(
         return Err(HttpError::invalid("format must be json or jsonl"));
     }
     let entries = blocking(&s, move |app| {
-        Ok(app.stores().auth.list_audit(Some(org), q.before, limit)?)
+        Ok(app.accounts().list_audit(Some(org), q.before, limit)?)
     })
     .await?;
     if q.format.as_deref() == Some("jsonl") {

@@ -144,17 +144,11 @@ async fn list_projects(
     let out = blocking(&s, move |app| {
         let orgs = match orgs {
             Some(o) => o,
-            None => app
-                .stores()
-                .auth
-                .list_orgs()?
-                .iter()
-                .map(|o| o.id)
-                .collect(),
+            None => app.accounts().list_orgs()?.iter().map(|o| o.id).collect(),
         };
         let mut out = Vec::new();
-        for p in app.stores().l10n.list_projects(&orgs)? {
-            let prog = app.stores().l10n.progress(p.id)?;
+        for p in app.l10n().list_projects(&orgs)? {
+            let prog = app.l10n().progress(p.id)?;
             out.push(svc::project_json(
                 &p,
                 prog.first().copied().unwrap_or_default(),
@@ -183,7 +177,7 @@ async fn create_project(
         let p = app
             .l10n()
             .create_project(w.id, &body.locale, &body.market, &actor)?;
-        let prog = app.stores().l10n.progress(p.id)?;
+        let prog = app.l10n().progress(p.id)?;
         Ok(svc::project_json(
             &p,
             prog.first().copied().unwrap_or_default(),
@@ -360,8 +354,7 @@ async fn glossary(
 ) -> Result<Json<Vec<serde_json::Value>>, HttpError> {
     let v = blocking(&s, move |app| {
         Ok(app
-            .stores()
-            .l10n
+            .l10n()
             .glossary(p.work, &p.locale)?
             .iter()
             .map(svc::glossary_json)
@@ -404,9 +397,8 @@ async fn get_job(
     State(s): State<HubState>,
 ) -> Result<Json<serde_json::Value>, HttpError> {
     let v = blocking(&s, move |app| {
-        app.stores()
-            .l10n
-            .get_job(job)?
+        app.l10n()
+            .job(job)?
             .map(|j| svc::job_json(&j))
             .ok_or_else(|| AppError::NotFound(format!("job {job}")))
     })
@@ -531,9 +523,7 @@ async fn history(
 ) -> Result<Json<Vec<serde_json::Value>>, HttpError> {
     let v = blocking(&s, move |app| {
         Ok(app
-            .stores()
-            .l10n
-            .segment_history(segment)?
+            .l10n().segment_history(segment)?
             .iter()
             .map(|r| {
                 serde_json::json!({"version": r.version, "target": r.target, "state": r.state.as_str(),

@@ -22,12 +22,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use qiantang_auth::policy::{Action, Caller};
-use qiantang_auth::secret::secret_hash;
 use qiantang_auth::Role;
 use qiantang_works::model::{Work, WorkScope};
 
 use qiantang_app::clock;
-use qiantang_app::AppError;
 
 use crate::{HttpError, HubState};
 
@@ -144,74 +142,10 @@ pub async fn resolve_caller(State(s): State<HubState>, mut req: Request, next: N
     let session_cookie = cookie(&headers, SESSION_COOKIE).map(str::to_string);
     let app = s.app.clone();
     let now = clock::now_ms();
-    let resolved = tokio::task::spawn_blocking(
-        move || -> Result<Result<(Caller, Option<String>), &'static str>, AppError> {
-            let st = app.stores();
-            if let Some(b) = bearer {
-                let Some(secret) = b
-                    .strip_prefix("Bearer ")
-                    .or_else(|| b.strip_prefix("bearer "))
-                else {
-                    return Ok(Err("Authorization must be `Bearer TOKEN`"));
-                };
-                let Some(token) = st.auth.token_by_hash(&secret_hash(secret.trim()))? else {
-                    return Ok(Err("unknown API token"));
-                };
-                if token.revoked_ms.is_some() {
-                    return Ok(Err("this API token was revoked"));
-                }
-                // A token never outlives its creator's authority: it stops when the
-                // creator leaves the organization or loses the role it carries.
-                if let Some(creator) = token.created_by {
-                    let admin = st.auth.get_user(creator)?.is_some_and(|u| u.is_admin);
-                    let now_role = st
-                        .auth
-                        .memberships(creator)?
-                        .into_iter()
-                        .find(|(o, _)| o.id == token.org)
-                        .map(|(_, r)| r);
-                    if !(admin || now_role == Some(Role::Owner) || now_role == Some(token.role)) {
-                        return Ok(Err(
-                            "the user who created this token no longer holds its role",
-                        ));
-                    }
-                }
-                if token.last_used_ms.is_none_or(|t| now - t > 60_000) {
-                    st.auth.touch_token(token.id, now)?;
-                }
-                let roles = vec![(token.org, token.role)];
-                return Ok(Ok((
-                    Caller {
-                        user: None,
-                        token: Some(token),
-                        roles,
-                    },
-                    None,
-                )));
-            }
-            if let Some(c) = session_cookie {
-                if let Some(sess) = st.auth.session_by_hash(&secret_hash(&c), now)? {
-                    if let Some(user) = st.auth.get_user(sess.user)? {
-                        let roles = st
-                            .auth
-                            .memberships(user.id)?
-                            .into_iter()
-                            .map(|(o, r)| (o.id, r))
-                            .collect();
-                        return Ok(Ok((
-                            Caller {
-                                user: Some(user),
-                                token: None,
-                                roles,
-                            },
-                            Some(sess.csrf),
-                        )));
-                    }
-                }
-            }
-            Ok(Ok((Caller::anonymous(), None)))
-        },
-    )
+    let resolved = tokio::task::spawn_blocking(move || {
+        app.accounts()
+            .resolve_credentials(bearer.as_deref(), session_cookie.as_deref(), now)
+    })
     .await;
     let (caller, csrf) = match resolved {
         Ok(Ok(Ok(c))) => c,
@@ -481,7 +415,7 @@ async fn load_work(
         return Ok((a, None));
     };
     let app = s.app.clone();
-    let work = tokio::task::spawn_blocking(move || app.stores().works.get_work(id))
+    let work = tokio::task::spawn_blocking(move || app.catalog().work(id))
         .await
         .ok()
         .and_then(Result::ok)
@@ -732,13 +666,13 @@ async fn load_project(
     };
     let app = s.app.clone();
     let project = tokio::task::spawn_blocking(move || {
-        let l = &app.stores().l10n;
+        let l = app.l10n();
         let pid = match key.as_str() {
-            "segment" => l.get_segment(id).ok().flatten().map(|x| x.project),
-            "job" => l.get_job(id).ok().flatten().map(|x| x.project),
+            "segment" => l.segment(id).ok().flatten().map(|x| x.project),
+            "job" => l.job(id).ok().flatten().map(|x| x.project),
             _ => Some(id),
         }?;
-        l.get_project(pid).ok().flatten()
+        l.project(pid).ok()
     })
     .await
     .ok()

@@ -8,6 +8,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use fluent_bundle::FluentValue;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
+use qiantang_app::accounts::AuditDetail;
 use qiantang_app::ErrorCode;
 use serde::Deserialize;
 
@@ -427,7 +428,7 @@ async fn work_page(
     let (chapters, profile) = page_try!(
         c,
         blocking(&s, move |a| Ok((
-            a.stores().works.list_chapters(id)?,
+            a.catalog().chapters(id)?,
             a.catalog().profile(id)?
         )))
         .await
@@ -519,7 +520,7 @@ async fn retag(
                 &actor,
                 "work_tagged",
                 &format!("work:{id}"),
-                serde_json::json!({"occurrences": n}),
+                AuditDetail::new().with("occurrences", n),
             );
             Ok(())
         })
@@ -578,11 +579,10 @@ async fn reader(
         c,
         blocking(&s, move |a| {
             let (meta, text) = a
-                .stores()
-                .works
-                .get_chapter(id, number)?
+                .catalog()
+                .chapter(id, number)?
                 .ok_or_else(|| AppError::NotFound(format!("chapter {number} of work {id}")))?;
-            let occ = a.stores().works.chapter_occurrences(id, number)?;
+            let occ = a.catalog().chapter_occurrences(id, number)?;
             Ok((meta, text, occ))
         })
         .await
@@ -681,8 +681,7 @@ async fn reader(
 async fn writable_orgs(s: &HubState, c: &Ctx) -> Vec<String> {
     let caller = c.auth.caller.clone();
     blocking(s, move |a| {
-        Ok(a.stores()
-            .auth
+        Ok(a.accounts()
             .list_orgs()?
             .into_iter()
             .filter(|o| caller.can(qiantang_auth::policy::Action::WriteWork { org: o.id }))
@@ -759,14 +758,7 @@ async fn import_submit(
     let mut up = up;
     if up.org.is_none() {
         if let Some(o) = org {
-            up.org = s
-                .app
-                .stores()
-                .auth
-                .get_org(o)
-                .ok()
-                .flatten()
-                .map(|o| o.name);
+            up.org = s.app.accounts().org(o).ok().flatten().map(|o| o.name);
         }
     }
     match do_import(&s, &c.auth, up).await {
@@ -832,7 +824,7 @@ async fn kb_page(
         let qq = query.clone();
         Some(page_try!(
             c,
-            blocking(&s, move |a| Ok(a.stores().kb.search_concepts(&qq, 100)?)).await
+            blocking(&s, move |a| Ok(a.kb().search(&qq, 100)?)).await
         ))
     };
     let body = html! {
@@ -880,9 +872,9 @@ async fn concept_page(
     let (uses, history) = page_try!(
         c,
         blocking(&s, move |a| Ok((
-            a.stores().works.concept_uses(&idc, &scope)?,
+            a.catalog().concept_uses(&idc, &scope)?,
             if signed_in {
-                a.stores().kb.concept_history(&idc)?
+                a.kb().concept_history(&idc)?
             } else {
                 Vec::new()
             }
@@ -1091,7 +1083,7 @@ async fn concept_save(
             &actor,
             "concept_edited",
             &format!("concept:{cid}"),
-            serde_json::json!({}),
+            AuditDetail::new(),
         );
         Ok(None)
     })
@@ -1337,7 +1329,7 @@ async fn account_page(s: &HubState, c: &Ctx, created: Option<(String, String)>) 
     let data = blocking(s, move |a| {
         let mut mine = Vec::new();
         let mut owned = Vec::new();
-        for o in a.stores().auth.list_orgs()? {
+        for o in a.accounts().list_orgs()? {
             if let Some(role) = caller.role_in(o.id) {
                 mine.push((o.name.clone(), role.as_str()));
             }
@@ -1346,8 +1338,8 @@ async fn account_page(s: &HubState, c: &Ctx, created: Option<(String, String)>) 
             {
                 owned.push(OwnedOrg {
                     id: o.id,
-                    tokens: a.stores().auth.list_tokens(o.id)?,
-                    members: a.stores().auth.members(o.id)?,
+                    tokens: a.accounts().list_tokens(o.id)?,
+                    members: a.accounts().members(o.id)?,
                     name: o.name,
                 });
             }
@@ -1480,12 +1472,7 @@ async fn account_create_token(
     let by = c.auth.caller.user.as_ref().map(|u| u.id);
     let res = blocking(&s, move |a| {
         let (_, secret) = a.accounts().create_token(org, role, &f.name, by, &actor)?;
-        let name = a
-            .stores()
-            .auth
-            .get_org(org)?
-            .map(|o| o.name)
-            .unwrap_or_default();
+        let name = a.accounts().org(org)?.map(|o| o.name).unwrap_or_default();
         Ok((name, secret))
     })
     .await;
@@ -1508,7 +1495,7 @@ async fn account_revoke_token(
     };
     let actor = c.auth.actor();
     let res = blocking(&s, move |a| {
-        match a.stores().auth.get_token(token)? {
+        match a.accounts().token(token)? {
             Some(t) if t.org == org => {}
             _ => return Err(AppError::NotFound(format!("token {token}"))),
         }
@@ -1534,7 +1521,7 @@ async fn proposals_page(
         .can(qiantang_auth::policy::Action::ApproveConcept);
     let list = page_try!(
         c,
-        blocking(&s, |a| Ok(a.stores().kb.list_proposals(None, 200)?)).await
+        blocking(&s, |a| Ok(a.kb().list_proposals(None, 200)?)).await
     );
     let kb = s.app.kb().view();
     let body = html! {

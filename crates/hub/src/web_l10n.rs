@@ -400,23 +400,21 @@ async fn render_list(
     let scope = crate::auth::scope_of(&caller);
     let data = blocking(st, move |a| {
         let orgs: Vec<i64> = if caller.is_admin() {
-            a.stores().auth.list_orgs()?.iter().map(|o| o.id).collect()
+            a.accounts().list_orgs()?.iter().map(|o| o.id).collect()
         } else {
             caller.orgs()
         };
         let mut rows = Vec::new();
-        for p in a.stores().l10n.list_projects(&orgs)? {
+        for p in a.l10n().list_projects(&orgs)? {
             let progress = a
-                .stores()
-                .l10n
+                .l10n()
                 .progress(p.id)?
                 .first()
                 .copied()
                 .unwrap_or_default();
             let title = a
-                .stores()
-                .works
-                .get_work(p.work)?
+                .catalog()
+                .work(p.work)?
                 .map(|w| w.title)
                 .unwrap_or_default();
             rows.push(ProjectRow {
@@ -541,7 +539,7 @@ async fn create_project(
     let actor = c.auth.actor();
     let res = blocking(&st, move |a| {
         let w = match work {
-            Some(id) => a.stores().works.get_work(id)?,
+            Some(id) => a.catalog().work(id)?,
             None => None,
         };
         // Unknown and foreign works are refused alike.
@@ -594,19 +592,13 @@ async fn render_project(
     let pid = p.id;
     let (work, locale) = (p.work, p.locale.clone());
     let data = blocking(st, move |a| {
-        let l = &a.stores().l10n;
+        let l = a.l10n();
         Ok(ProjectData {
-            title: a
-                .stores()
-                .works
-                .get_work(work)?
-                .map(|w| w.title)
-                .unwrap_or_default(),
+            title: a.catalog().work(work)?.map(|w| w.title).unwrap_or_default(),
             progress: l.progress(pid)?,
             chapters: a
-                .stores()
-                .works
-                .list_chapters(work)?
+                .catalog()
+                .chapters(work)?
                 .into_iter()
                 .map(|ch| (ch.number, ch.title))
                 .collect(),
@@ -918,7 +910,7 @@ async fn cancel_job(
     let actor = c.auth.actor();
     let pid = p.id;
     let res = blocking(&st, move |a| {
-        match a.stores().l10n.get_job(job)? {
+        match a.l10n().job(job)? {
             Some(j) if j.project == pid => {}
             _ => return Err(AppError::NotFound(format!("job {job} of project {pid}"))),
         }
@@ -1099,12 +1091,7 @@ async fn qa_page(
             .iter()
             .map(svc::finding_json)
             .collect();
-        let title = a
-            .stores()
-            .works
-            .get_work(work)?
-            .map(|w| w.title)
-            .unwrap_or_default();
+        let title = a.catalog().work(work)?.map(|w| w.title).unwrap_or_default();
         Ok((findings, title))
     })
     .await;
@@ -1203,13 +1190,8 @@ async fn editor_page(
             )));
         }
         let segments: Vec<Value> = view.iter().map(svc::segment_view_json).collect();
-        let chapters = a.stores().works.list_chapters(work)?;
-        let title = a
-            .stores()
-            .works
-            .get_work(work)?
-            .map(|w| w.title)
-            .unwrap_or_default();
+        let chapters = a.catalog().chapters(work)?;
+        let title = a.catalog().work(work)?.map(|w| w.title).unwrap_or_default();
         Ok((segments, chapters, title, a.l10n().mt_backends_for(p.org)))
     })
     .await;
@@ -1331,13 +1313,8 @@ async fn reader_page(
     let (pid, work) = (p.id, p.work);
     let res = blocking(&st, move |a| {
         let paras = a.l10n().localized_chapter(pid, number)?;
-        let chapters = a.stores().works.list_chapters(work)?;
-        let title = a
-            .stores()
-            .works
-            .get_work(work)?
-            .map(|w| w.title)
-            .unwrap_or_default();
+        let chapters = a.catalog().chapters(work)?;
+        let title = a.catalog().work(work)?.map(|w| w.title).unwrap_or_default();
         Ok((paras, chapters, title))
     })
     .await;

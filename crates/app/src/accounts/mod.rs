@@ -1,6 +1,7 @@
 //! Application services for organizations, accounts, tokens, sessions and
 //! the audit log.
 
+use qiantang_auth::policy::Caller;
 use qiantang_auth::secret::{self, secret_hash};
 use qiantang_auth::{ApiToken, AuditEntry, Org, OrgId, Role, Session, User};
 
@@ -36,6 +37,32 @@ impl Actor {
             ip: None,
             orgs: Vec::new(),
         }
+    }
+}
+
+/// Detail of an audit entry: a JSON object of named values, stored as text
+/// (`audit.detail`). Never put secrets or typed passwords in it.
+#[derive(Debug, Clone, Default)]
+pub struct AuditDetail(serde_json::Map<String, serde_json::Value>);
+
+impl AuditDetail {
+    /// An empty detail (`{}`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `key` with any serializable value (one that cannot be serialized is recorded as null).
+    pub fn with(mut self, key: &str, value: impl serde::Serialize) -> Self {
+        self.0.insert(
+            key.to_owned(),
+            serde_json::to_value(value).unwrap_or(serde_json::Value::Null),
+        );
+        self
+    }
+
+    /// The detail as compact JSON text.
+    pub fn to_json(&self) -> String {
+        serde_json::Value::Object(self.0.clone()).to_string()
     }
 }
 
@@ -105,7 +132,7 @@ impl Accounts {
         actor: &Actor,
         action: &str,
         object: &str,
-        detail: serde_json::Value,
+        detail: AuditDetail,
     ) {
         // A platform-wide event of a member goes into each of their organizations' logs.
         let orgs: Vec<Option<OrgId>> = match org {
@@ -121,7 +148,7 @@ impl Accounts {
                 actor: actor.name.clone(),
                 action: action.into(),
                 object: object.into(),
-                detail: detail.to_string(),
+                detail: detail.to_json(),
                 ip: actor.ip.clone(),
             };
             if let Err(err) = self.store.append_audit(&e) {
@@ -159,7 +186,7 @@ impl Accounts {
             actor,
             "org_created",
             &format!("org:{}", org.id),
-            serde_json::json!({"name": name}),
+            AuditDetail::new().with("name", name),
         );
         Ok(org)
     }
@@ -184,7 +211,9 @@ impl Accounts {
             actor,
             "user_created",
             &format!("user:{}", user.id),
-            serde_json::json!({"email": email, "admin": is_admin}),
+            AuditDetail::new()
+                .with("email", email)
+                .with("admin", is_admin),
         );
         if let Some((org, role)) = membership {
             self.set_role(org, user.id, role, actor)?;
@@ -206,7 +235,7 @@ impl Accounts {
             actor,
             "role_changed",
             &format!("user:{user}"),
-            serde_json::json!({"role": role.as_str()}),
+            AuditDetail::new().with("role", role.as_str()),
         );
         Ok(())
     }
@@ -277,7 +306,9 @@ impl Accounts {
             actor,
             "token_created",
             &format!("token:{}", t.id),
-            serde_json::json!({"role": role.as_str(), "name": name}),
+            AuditDetail::new()
+                .with("role", role.as_str())
+                .with("name", name),
         );
         Ok((t, secret))
     }
@@ -296,7 +327,7 @@ impl Accounts {
             actor,
             "token_revoked",
             &format!("token:{id}"),
-            serde_json::json!({}),
+            AuditDetail::new(),
         );
         Ok(t)
     }
@@ -342,7 +373,7 @@ impl Accounts {
                 &actor,
                 "login_failed",
                 "session",
-                serde_json::json!({"known_account": known}),
+                AuditDetail::new().with("known_account", known),
             );
             return Err(AppError::Unauthorized("wrong e-mail or password".into()));
         };
@@ -363,7 +394,7 @@ impl Accounts {
             &actor,
             "login",
             &format!("user:{}", user.id),
-            serde_json::json!({}),
+            AuditDetail::new(),
         );
         Ok(NewSession {
             secret: secret_value,
@@ -375,7 +406,7 @@ impl Accounts {
     /// Ends a session.
     pub fn logout(&self, session_secret: &str, actor: &Actor) -> Result<(), AppError> {
         self.store.delete_session(&secret_hash(session_secret))?;
-        self.audit(None, actor, "logout", "session", serde_json::json!({}));
+        self.audit(None, actor, "logout", "session", AuditDetail::new());
         Ok(())
     }
 }
@@ -426,7 +457,7 @@ impl Accounts {
             actor,
             "member_removed",
             &format!("user:{user}"),
-            serde_json::json!({}),
+            AuditDetail::new(),
         );
         Ok(())
     }
@@ -462,8 +493,123 @@ impl Accounts {
             actor,
             "password_changed",
             &format!("user:{}", user.id),
-            serde_json::json!({}),
+            AuditDetail::new(),
         );
         Ok(())
+    }
+}
+
+impl Accounts {
+    /// Resolves the credentials of a request: a bearer header
+    /// (`Bearer qt_…`) or a session cookie's secret. `Ok(Err(reason))` is a
+    /// refused credential (unknown, revoked, or its creator no longer holds
+    /// its role) — the hub answers 401 and throttles the client; without any
+    /// credential the caller is anonymous. The second item is the session's
+    /// CSRF token.
+    pub fn resolve_credentials(
+        &self,
+        bearer: Option<&str>,
+        session_cookie: Option<&str>,
+        now: i64,
+    ) -> Result<Result<(Caller, Option<String>), &'static str>, AppError> {
+        if let Some(b) = bearer {
+            let Some(secret) = b
+                .strip_prefix("Bearer ")
+                .or_else(|| b.strip_prefix("bearer "))
+            else {
+                return Ok(Err("Authorization must be `Bearer TOKEN`"));
+            };
+            let Some(token) = self.store.token_by_hash(&secret_hash(secret.trim()))? else {
+                return Ok(Err("unknown API token"));
+            };
+            if token.revoked_ms.is_some() {
+                return Ok(Err("this API token was revoked"));
+            }
+            // A token never outlives its creator's authority: it stops when the
+            // creator leaves the organization or loses the role it carries.
+            if let Some(creator) = token.created_by {
+                let admin = self.store.get_user(creator)?.is_some_and(|u| u.is_admin);
+                let now_role = self
+                    .store
+                    .memberships(creator)?
+                    .into_iter()
+                    .find(|(o, _)| o.id == token.org)
+                    .map(|(_, r)| r);
+                if !(admin || now_role == Some(Role::Owner) || now_role == Some(token.role)) {
+                    return Ok(Err(
+                        "the user who created this token no longer holds its role",
+                    ));
+                }
+            }
+            if token.last_used_ms.is_none_or(|t| now - t > 60_000) {
+                self.store.touch_token(token.id, now)?;
+            }
+            let roles = vec![(token.org, token.role)];
+            return Ok(Ok((
+                Caller {
+                    user: None,
+                    token: Some(token),
+                    roles,
+                },
+                None,
+            )));
+        }
+        if let Some(c) = session_cookie {
+            if let Some(sess) = self.store.session_by_hash(&secret_hash(&c), now)? {
+                if let Some(user) = self.store.get_user(sess.user)? {
+                    let roles = self
+                        .store
+                        .memberships(user.id)?
+                        .into_iter()
+                        .map(|(o, r)| (o.id, r))
+                        .collect();
+                    return Ok(Ok((
+                        Caller {
+                            user: Some(user),
+                            token: None,
+                            roles,
+                        },
+                        Some(sess.csrf),
+                    )));
+                }
+            }
+        }
+        Ok(Ok((Caller::anonymous(), None)))
+    }
+
+    /// All organizations, by name.
+    pub fn list_orgs(&self) -> Result<Vec<Org>, AppError> {
+        Ok(self.store.list_orgs()?)
+    }
+
+    /// Members of an organization with their roles.
+    pub fn members(&self, org: OrgId) -> Result<Vec<(User, Role)>, AppError> {
+        Ok(self.store.members(org)?)
+    }
+
+    /// API tokens of an organization (records only; secrets are never stored).
+    pub fn list_tokens(&self, org: OrgId) -> Result<Vec<ApiToken>, AppError> {
+        Ok(self.store.list_tokens(org)?)
+    }
+
+    /// One API token's record.
+    pub fn token(&self, id: i64) -> Result<Option<ApiToken>, AppError> {
+        Ok(self.store.get_token(id)?)
+    }
+
+    /// Audit entries of `org` (all organizations with `None`), newest first,
+    /// older than the entry id `before` when given, at most `limit`.
+    pub fn list_audit(
+        &self,
+        org: Option<OrgId>,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, AppError> {
+        Ok(self.store.list_audit(org, before, limit)?)
+    }
+
+    /// A user by e-mail (without the password hash).
+    pub fn user_by_email(&self, email: &str) -> Result<Option<User>, AppError> {
+        Ok(self.store.user_by_email(email)?.map(|(u, _)| u))
     }
 }

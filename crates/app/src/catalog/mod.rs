@@ -6,11 +6,11 @@ use std::sync::{Arc, RwLock};
 use qiantang_kb::{EN, ZH_HANS};
 use qiantang_works::import::{parse_novel, ImportOptions, ParsedNovel};
 use qiantang_works::model::{
-    ChapterMeta, NewChapter, NewWork, StoredOccurrence, Work, WorkId, WorkScope,
+    ChapterMeta, ConceptUse, NewChapter, NewWork, StoredOccurrence, Work, WorkId, WorkScope,
 };
 use qiantang_works::WorkStore;
 
-use crate::accounts::Accounts;
+use crate::accounts::{Accounts, Actor, AuditDetail};
 use crate::clock;
 use crate::error::AppError;
 use crate::kb::Knowledge;
@@ -58,6 +58,29 @@ pub struct Profile {
     pub categories: Vec<(String, u64, u64)>,
     /// Total occurrences.
     pub total: u64,
+}
+
+/// An import as asked for (upload form, API, CLI).
+#[derive(Debug, Clone, Copy)]
+pub struct ImportRequest<'a> {
+    /// Owning organization.
+    pub org: i64,
+    /// The file's name (its extension and the title fallback).
+    pub file_name: &'a str,
+    /// The file's bytes.
+    pub bytes: &'a [u8],
+    /// Title (the file's own title or its stem when absent or blank).
+    pub title: Option<&'a str>,
+    /// Author (the file's own when absent or blank).
+    pub author: Option<&'a str>,
+    /// Chapter-heading options.
+    pub options: &'a ImportOptions,
+    /// Parse and report only.
+    pub dry_run: bool,
+    /// Publish the work right after the import.
+    pub publish: bool,
+    /// Who imports (for the audit log).
+    pub actor: &'a Actor,
 }
 
 /// What an import stored, handed to every [`WorkObserver`] after its transaction.
@@ -155,22 +178,43 @@ impl Catalog {
         Ok(parse_novel(file_name, bytes, opts)?)
     }
 
-    /// Imports a novel: parse, store all chapters in one transaction, then tag.
-    /// `dry_run` parses and reports without writing.
+    /// Imports a novel: parse, tag, store the work, its chapters and their
+    /// occurrences in one transaction, then tell the observers (fingerprints,
+    /// automatic deposits), publish when asked, and audit `work_imported`.
+    /// A dry run parses and reports without writing.
     ///
     /// Errors: [`AppError::Import`] names the file and the problem; nothing is written.
-    // The arguments are the upload form's fields, one each; a struct would only rename them.
-    #[allow(clippy::too_many_arguments)]
-    pub fn import_novel(
-        &self,
-        org: i64,
-        file_name: &str,
-        bytes: &[u8],
-        title: Option<&str>,
-        author: Option<&str>,
-        opts: &ImportOptions,
-        dry_run: bool,
-    ) -> Result<ImportReport, AppError> {
+    pub fn import_novel(&self, req: &ImportRequest<'_>) -> Result<ImportReport, AppError> {
+        let report = self.import_unaudited(req)?;
+        if let Some(id) = report.work {
+            if req.publish {
+                self.store.set_published(id, true)?;
+            }
+            self.accounts.audit(
+                Some(req.org),
+                req.actor,
+                "work_imported",
+                &format!("work:{id}"),
+                AuditDetail::new()
+                    .with("title", &report.title)
+                    .with("chapters", report.chapters.len())
+                    .with("file", &req.file_name),
+            );
+        }
+        Ok(report)
+    }
+
+    fn import_unaudited(&self, req: &ImportRequest<'_>) -> Result<ImportReport, AppError> {
+        let ImportRequest {
+            org,
+            file_name,
+            bytes,
+            title,
+            author,
+            options: opts,
+            dry_run,
+            ..
+        } = *req;
         let parsed = self.parse(file_name, bytes, opts)?;
         let title = title
             .map(str::trim)
@@ -354,5 +398,70 @@ fn file_stem(name: &str) -> String {
         "untitled".to_string()
     } else {
         stem.to_string()
+    }
+}
+
+impl Catalog {
+    /// Occurrences of KB concepts in one chapter, by start offset (characters).
+    pub fn chapter_occurrences(
+        &self,
+        work: WorkId,
+        chapter: u32,
+    ) -> Result<Vec<StoredOccurrence>, AppError> {
+        Ok(self.store.chapter_occurrences(work, chapter)?)
+    }
+
+    /// Where a concept occurs, over the works in `scope`.
+    pub fn concept_uses(
+        &self,
+        concept: &str,
+        scope: &WorkScope,
+    ) -> Result<Vec<ConceptUse>, AppError> {
+        Ok(self.store.concept_uses(concept, scope)?)
+    }
+
+    /// Publishes or unpublishes a work (audited as `work_published` /
+    /// `work_unpublished`); returns the work as stored.
+    pub fn set_published(
+        &self,
+        work: &Work,
+        published: bool,
+        actor: &Actor,
+    ) -> Result<Work, AppError> {
+        if !self.store.set_published(work.id, published)? {
+            return Err(AppError::NotFound(format!("work {}", work.id)));
+        }
+        self.accounts.audit(
+            Some(work.org),
+            actor,
+            if published {
+                "work_published"
+            } else {
+                "work_unpublished"
+            },
+            &format!("work:{}", work.id),
+            AuditDetail::new(),
+        );
+        self.require_work(work.id)
+    }
+
+    /// Deletes a work with its chapters and occurrences (audited as
+    /// `work_deleted`; the piracy index forgets it). `false` when it was
+    /// already gone.
+    pub fn delete_work(&self, work: &Work, actor: &Actor) -> Result<bool, AppError> {
+        if !self.store.delete_work(work.id)? {
+            return Ok(false);
+        }
+        self.accounts.audit(
+            Some(work.org),
+            actor,
+            "work_deleted",
+            &format!("work:{}", work.id),
+            AuditDetail::new().with("title", &work.title),
+        );
+        for o in self.observers() {
+            o.deleted(work.id);
+        }
+        Ok(true)
     }
 }

@@ -23,6 +23,7 @@
 //! The work's own entry is found without extra storage: it is the `parent`
 //! of the chapter-1 entry of the same organization ([`App::work_deposit`]).
 
+use crate::accounts::AuditDetail;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
@@ -201,8 +202,11 @@ impl Deposits {
                 actor,
                 "deposit_created",
                 &format!("deposit:{}", out.index),
-                serde_json::json!({"sha256": out.entry.sha256, "title": out.entry.title,
-                    "kind": out.entry.kind.as_str(), "leaf_hash": out.leaf_hash}),
+                AuditDetail::new()
+                    .with("sha256", &out.entry.sha256)
+                    .with("title", &out.entry.title)
+                    .with("kind", out.entry.kind.as_str())
+                    .with("leaf_hash", &out.leaf_hash),
             );
         }
         Ok(out)

@@ -7,9 +7,9 @@ use std::sync::{Arc, RwLock};
 
 use qiantang_core::StoreError;
 use qiantang_kb::{render, seed, Concept, KbStore, Market, Rendering, Tagger, CATEGORIES, ZH_HANS};
-use qiantang_kb::{ConceptProposal, ProposalStatus};
+use qiantang_kb::{ConceptProposal, ConceptRevision, ProposalStatus};
 
-use crate::accounts::{Accounts, Actor};
+use crate::accounts::{Accounts, Actor, AuditDetail};
 use crate::clock;
 use crate::error::AppError;
 
@@ -288,7 +288,7 @@ impl Knowledge {
             actor,
             "concept_proposed",
             &format!("concept:{}", concept.id),
-            serde_json::json!({"proposal": id}),
+            AuditDetail::new().with("proposal", id),
         );
         Ok(id)
     }
@@ -359,10 +359,57 @@ impl Knowledge {
                 "concept_rejected"
             },
             &format!("concept:{}", concept.id),
-            serde_json::json!({"proposal": id, "proposer": p.proposer}),
+            AuditDetail::new()
+                .with("proposal", id)
+                .with("proposer", &p.proposer),
         );
         self.store
             .get_proposal(id)?
             .ok_or_else(|| AppError::NotFound(format!("proposal {id}")))
+    }
+}
+
+impl Knowledge {
+    /// Concepts whose id or a label contains `query`, at most `limit`.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Concept>, AppError> {
+        Ok(self.store.search_concepts(query, limit)?)
+    }
+
+    /// Proposals, all or of one status, newest first, at most `limit`.
+    pub fn list_proposals(
+        &self,
+        status: Option<ProposalStatus>,
+        limit: usize,
+    ) -> Result<Vec<ConceptProposal>, AppError> {
+        Ok(self.store.list_proposals(status, limit)?)
+    }
+
+    /// Saved revisions of a concept, newest first.
+    pub fn concept_history(&self, id: &str) -> Result<Vec<ConceptRevision>, AppError> {
+        Ok(self.store.concept_history(id)?)
+    }
+
+    /// Deletes a concept (audited as `concept_deleted`) and refreshes the view;
+    /// `false` when there was none.
+    /// A concept with narrower concepts is refused ([`AppError::Invalid`]).
+    pub fn delete_concept(&self, id: &str, actor: &Actor) -> Result<bool, AppError> {
+        if let Some(children) = self.view().narrower.get(id).filter(|c| !c.is_empty()) {
+            return Err(AppError::Invalid(format!(
+                "concept {id} has narrower concepts ({}); move or delete them first",
+                children.join(", ")
+            )));
+        }
+        if !self.store.delete_concept(id)? {
+            return Ok(false);
+        }
+        self.refresh()?;
+        self.accounts.audit(
+            None,
+            actor,
+            "concept_deleted",
+            &format!("concept:{id}"),
+            AuditDetail::new(),
+        );
+        Ok(true)
     }
 }

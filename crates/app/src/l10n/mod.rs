@@ -4,6 +4,7 @@
 //! these; authorization of the route is done by the caller, the workflow
 //! rules (who may move a segment to which state) here, through [`Perms`].
 
+use crate::accounts::AuditDetail;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{mpsc, Arc, Mutex, RwLock};
 
@@ -336,7 +337,10 @@ impl Localization {
             actor,
             "l10n.project.create",
             &format!("project:{}", p.id),
-            serde_json::json!({"work": work, "locale": locale, "market": market}),
+            AuditDetail::new()
+                .with("work", work)
+                .with("locale", locale)
+                .with("market", market),
         );
         Ok(p)
     }
@@ -367,7 +371,9 @@ impl Localization {
             actor,
             "l10n.project.settings",
             &format!("project:{id}"),
-            serde_json::json!({"mt_backend": settings.mt_backend, "tm_threshold": settings.tm_threshold}),
+            AuditDetail::new()
+                .with("mt_backend", &settings.mt_backend)
+                .with("tm_threshold", &settings.tm_threshold),
         );
         self.project(id)
     }
@@ -543,7 +549,9 @@ impl Localization {
             actor,
             "l10n.segment.source",
             &format!("segment:{id}"),
-            serde_json::json!({"old": cur.source, "new": source}),
+            AuditDetail::new()
+                .with("old", &cur.source)
+                .with("new", source),
         );
         Ok(seg)
     }
@@ -687,7 +695,7 @@ impl Localization {
             actor,
             "tm.import",
             name,
-            serde_json::json!({"units": total, "added": added}),
+            AuditDetail::new().with("units", total).with("added", added),
         );
         Ok((total, added))
     }
@@ -846,7 +854,7 @@ impl Localization {
             actor,
             "l10n.pretranslate",
             &format!("project:{project}"),
-            serde_json::json!({"job": job.id}),
+            AuditDetail::new().with("job", &job.id),
         );
         if let Some(tx) = self
             .l10n()
@@ -888,7 +896,7 @@ impl Localization {
             actor,
             "l10n.job.cancel",
             &format!("job:{id}"),
-            serde_json::json!({}),
+            AuditDetail::new(),
         );
         Ok(j)
     }
@@ -1385,7 +1393,10 @@ impl Localization {
             actor,
             "l10n.project.delete",
             &format!("project:{id}"),
-            serde_json::json!({"work": p.work, "locale": p.locale, "market": p.market}),
+            AuditDetail::new()
+                .with("work", &p.work)
+                .with("locale", &p.locale)
+                .with("market", &p.market),
         );
         Ok(())
     }
@@ -1483,7 +1494,9 @@ impl Localization {
             actor,
             "l10n.glossary.put",
             &format!("project:{}", p.id),
-            serde_json::json!({"source": e.source, "target": e.target}),
+            AuditDetail::new()
+                .with("source", &e.source)
+                .with("target", &e.target),
         );
         Ok(e)
     }
@@ -1504,7 +1517,7 @@ impl Localization {
             actor,
             "l10n.glossary.delete",
             &format!("project:{}", p.id),
-            serde_json::json!({"entry": id}),
+            AuditDetail::new().with("entry", id),
         );
         Ok(())
     }
@@ -1985,7 +1998,10 @@ impl Localization {
             actor,
             "l10n.xliff.import",
             &format!("project:{id}"),
-            serde_json::json!({"file": name, "updated": report.updated, "comments": report.comments}),
+            AuditDetail::new()
+                .with("file", name)
+                .with("updated", &report.updated)
+                .with("comments", &report.comments),
         );
         Ok(report)
     }
@@ -2150,4 +2166,83 @@ fn tmx_bytes(units: &[TranslationUnit]) -> Result<Vec<u8>, AppError> {
     )
     .map_err(|e| AppError::Invalid(format!("TMX export: {e}")))?;
     Ok(out)
+}
+
+impl Localization {
+    /// Projects of the given organizations, newest first.
+    pub fn list_projects(&self, orgs: &[OrgId]) -> Result<Vec<Project>, AppError> {
+        Ok(self.store.list_projects(orgs)?)
+    }
+
+    /// Progress of a project: the whole project first, then per chapter.
+    pub fn progress(&self, project: ProjectId) -> Result<Vec<Progress>, AppError> {
+        Ok(self.store.progress(project)?)
+    }
+
+    /// The whole project's progress.
+    pub fn total_progress(&self, project: ProjectId) -> Result<Progress, AppError> {
+        Ok(self.progress(project)?.first().copied().unwrap_or_default())
+    }
+
+    /// Glossary of a work for one locale, by source.
+    pub fn glossary(&self, work: WorkId, locale: &str) -> Result<Vec<GlossaryEntry>, AppError> {
+        Ok(self.store.glossary(work, locale)?)
+    }
+
+    /// One job.
+    pub fn job(&self, id: JobId) -> Result<Option<Job>, AppError> {
+        Ok(self.store.get_job(id)?)
+    }
+
+    /// Jobs of a project, newest first.
+    pub fn project_jobs(&self, project: ProjectId) -> Result<Vec<Job>, AppError> {
+        Ok(self.store.project_jobs(project)?)
+    }
+
+    /// One segment.
+    pub fn segment(&self, id: SegmentId) -> Result<Option<Segment>, AppError> {
+        Ok(self.store.get_segment(id)?)
+    }
+
+    /// Segments of a project (of one chapter when given), in reading order.
+    pub fn segments(
+        &self,
+        project: ProjectId,
+        chapter: Option<u32>,
+    ) -> Result<Vec<Segment>, AppError> {
+        Ok(self.store.segments(project, chapter)?)
+    }
+
+    /// Revisions of a segment, newest first.
+    pub fn segment_history(&self, id: SegmentId) -> Result<Vec<SegmentRevision>, AppError> {
+        Ok(self.store.segment_history(id)?)
+    }
+
+    /// Translation units in an organization's TM.
+    pub fn unit_count(&self, org: OrgId) -> Result<u64, AppError> {
+        Ok(self.store.unit_count(org)?)
+    }
+
+    /// MT usage of a project per backend.
+    pub fn mt_usage(&self, project: ProjectId) -> Result<Vec<MtUsage>, AppError> {
+        Ok(self.store.mt_usage(project)?)
+    }
+
+    /// Exports a project and, for an EPUB exported by a manager
+    /// (`deposit`), deposits it as a translation of the work (kind
+    /// `translation`) when the hub holds the log and automatic deposits are on.
+    pub fn export_and_deposit(
+        &self,
+        id: ProjectId,
+        format: ExportFormat,
+        deposit: bool,
+        actor: &Actor,
+    ) -> Result<Vec<u8>, AppError> {
+        let bytes = self.export_project(id, format)?;
+        if deposit && format == ExportFormat::Epub {
+            let project = self.project(id)?;
+            self.deposits.deposit_translation(&project, &bytes, actor);
+        }
+        Ok(bytes)
+    }
 }

@@ -2,6 +2,7 @@
 //! map. Callers have checked the work's access rule
 //! (`qiantang_auth::policy::Action::{GrantRights, ReadRights}`) before.
 
+use crate::accounts::AuditDetail;
 use qiantang_rights::{
     parse_list, rights_map, Day, Grant, GrantId, GrantOutcome, GrantStatus, Language, Medium,
     NewGrant, OnConflict, Region, RightsMap,
@@ -165,14 +166,22 @@ impl Rights {
                     "licence_granted"
                 },
                 &format!("licence:{}", g.id),
-                serde_json::json!({
-                    "work": work.id, "licensee": g.licensee, "exclusive": g.exclusive,
-                    "territories": g.territories, "languages": g.languages, "media": g.media,
-                    "start": g.start, "end": g.end, "status": g.status,
-                    "conflicts": g.conflicts.iter().map(|c| c.grant).collect::<Vec<_>>(),
-                    "deposit_sha256": leaf.sha256,
-                    "deposit_index": deposit_index,
-                }),
+                AuditDetail::new()
+                    .with("work", &work.id)
+                    .with("licensee", &g.licensee)
+                    .with("exclusive", &g.exclusive)
+                    .with("territories", &g.territories)
+                    .with("languages", &g.languages)
+                    .with("media", &g.media)
+                    .with("start", &g.start)
+                    .with("end", &g.end)
+                    .with("status", &g.status)
+                    .with(
+                        "conflicts",
+                        g.conflicts.iter().map(|c| c.grant).collect::<Vec<_>>(),
+                    )
+                    .with("deposit_sha256", leaf.sha256)
+                    .with("deposit_index", deposit_index),
             );
             if let Some(i) = deposit_index {
                 let mut g = g.clone();
@@ -181,6 +190,11 @@ impl Rights {
             }
         }
         Ok(out)
+    }
+
+    /// One grant, `None` when there is none with this id.
+    pub fn grant(&self, id: GrantId) -> Result<Option<Grant>, AppError> {
+        Ok(self.store.get_grant(id)?)
     }
 
     /// Grants of a work, oldest first.
@@ -208,7 +222,9 @@ impl Rights {
             actor,
             "licence_revoked",
             &format!("licence:{id}"),
-            serde_json::json!({"work": work.id, "licensee": g.licensee}),
+            AuditDetail::new()
+                .with("work", &work.id)
+                .with("licensee", &g.licensee),
         );
         Ok(g)
     }

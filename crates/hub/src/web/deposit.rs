@@ -72,8 +72,7 @@ async fn deposits_markup(
 ) -> Response {
     let caller = c.auth.caller.clone();
     let orgs = blocking(s, move |a| {
-        Ok(a.stores()
-            .auth
+        Ok(a.accounts()
             .list_orgs()?
             .into_iter()
             .filter(|o| caller.role_in(o.id).is_some())

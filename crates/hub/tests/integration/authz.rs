@@ -57,15 +57,17 @@ fn world() -> World {
     .unwrap();
     let imp = |org, title| {
         app.catalog()
-            .import_novel(
-                org,
-                "x.txt",
-                &text,
-                Some(title),
-                None,
-                &ImportOptions::default(),
-                false,
-            )
+            .import_novel(&qiantang_app::catalog::ImportRequest {
+                org: org,
+                file_name: "x.txt",
+                bytes: &text,
+                title: Some(title),
+                author: None,
+                options: &ImportOptions::default(),
+                dry_run: false,
+                publish: false,
+                actor: &qiantang_app::accounts::Actor::cli(),
+            })
             .unwrap()
             .work
             .unwrap()
@@ -82,7 +84,7 @@ fn world() -> World {
         .l10n()
         .create_project(work_a, "en", "US", &Actor::cli())
         .unwrap();
-    let segment = app.stores().l10n.segments(p.id, Some(1)).unwrap()[0].id;
+    let segment = app.l10n().segments(p.id, Some(1)).unwrap()[0].id;
     let job = app
         .l10n()
         .queue_pretranslate(p.id, Some((1, 1)), None, &Actor::cli())
@@ -343,12 +345,7 @@ async fn no_route_lets_org_a_see_org_b() {
     // KB "where used" and search never name B's private work to A.
     let concept = {
         let kb = w.app.kb().view();
-        let occ = w
-            .app
-            .stores()
-            .works
-            .chapter_occurrences(w.work_b, 1)
-            .unwrap();
+        let occ = w.app.catalog().chapter_occurrences(w.work_b, 1).unwrap();
         kb.concepts.get(&occ[0].concept).unwrap().id.clone()
     };
     let (_, b) = call(
@@ -389,7 +386,11 @@ async fn no_route_lets_org_a_see_org_b() {
     // Anonymous sees neither private work, but does see a published one.
     let (_, b) = call(r, get_as("/api/v1/works", None)).await;
     assert!(json(&b).as_array().unwrap().is_empty());
-    w.app.stores().works.set_published(w.work_b, true).unwrap();
+    w.app
+        .stores_for_tests()
+        .works
+        .set_published(w.work_b, true)
+        .unwrap();
     let (s, b) = call(r, get_as(&format!("/api/v1/works/{}", w.work_b), None)).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(json(&b)["title"], OTHER_SECRET);
@@ -556,7 +557,7 @@ async fn password_login_sessions_csrf_and_brute_force_throttling() {
         login_form(&w.router, &user.email, &password).await.0,
         StatusCode::TOO_MANY_REQUESTS
     );
-    let audit = w.app.stores().auth.list_audit(None, None, 1000).unwrap();
+    let audit = w.app.accounts().list_audit(None, None, 1000).unwrap();
     assert!(audit.iter().any(|e| e.action == "login_failed"));
     assert!(audit.iter().any(|e| e.action == "login"));
     assert!(!audit
@@ -628,12 +629,7 @@ async fn editors_propose_reviewers_decide_and_history_is_kept() {
         call(&w.router, approve(&reviewer)).await.0,
         StatusCode::BAD_REQUEST
     );
-    let hist = w
-        .app
-        .stores()
-        .kb
-        .concept_history("place.west-lake")
-        .unwrap();
+    let hist = w.app.kb().concept_history("place.west-lake").unwrap();
     assert!(hist[0].actor.contains("approved by"), "{}", hist[0].actor);
     // A rejected proposal changes nothing.
     let mut bad = c.clone();
@@ -665,8 +661,7 @@ async fn editors_propose_reviewers_decide_and_history_is_kept() {
     );
     let actions: Vec<String> = w
         .app
-        .stores()
-        .auth
+        .accounts()
         .list_audit(None, None, 100)
         .unwrap()
         .into_iter()
@@ -863,12 +858,7 @@ async fn api_writes_with_a_session_cookie_need_the_csrf_header() {
         .app
         .accounts()
         .login(&user.email, "my-password-in-the-wrong-field", 1000, None);
-    let audit = w
-        .app
-        .stores()
-        .auth
-        .list_audit(Some(w.a), None, 100)
-        .unwrap();
+    let audit = w.app.accounts().list_audit(Some(w.a), None, 100).unwrap();
     assert!(audit.iter().any(|e| e.action == "login"), "{audit:?}");
     assert!(audit.iter().all(|e| !e.detail.contains("wrong-field")));
 }

@@ -287,19 +287,21 @@ async fn imports_grants_and_piracy_evidence_use_the_log() {
     let text = std::fs::read(crate::corpus(LIANG_ZHU)).unwrap();
     let w = app
         .catalog()
-        .import_novel(
-            org,
-            "lz.txt",
-            &text,
-            Some("梁祝"),
-            None,
-            &ImportOptions::default(),
-            false,
-        )
+        .import_novel(&qiantang_app::catalog::ImportRequest {
+            org: org,
+            file_name: "lz.txt",
+            bytes: &text,
+            title: Some("梁祝"),
+            author: None,
+            options: &ImportOptions::default(),
+            dry_run: false,
+            publish: false,
+            actor: &qiantang_app::accounts::Actor::cli(),
+        })
         .unwrap()
         .work
         .unwrap();
-    let chapters = app.stores().works.list_chapters(w).unwrap();
+    let chapters = app.catalog().chapters(w).unwrap();
     // The work's entry (source file) and one chapter entry each, parented to it.
     let work_sha = qiantang_works::model::sha256_hex(&text);
     let found = svc.entries_by_hash(&work_sha).unwrap();
@@ -363,14 +365,13 @@ async fn imports_grants_and_piracy_evidence_use_the_log() {
     assert_eq!(ge.kind, Kind::Licence);
     assert_eq!(ge.parent.unwrap().index, *work_index);
     let stored = app
-        .stores()
-        .rights
-        .get_grant(g["id"].as_i64().unwrap())
+        .rights()
+        .grant(g["id"].as_i64().unwrap())
         .unwrap()
         .unwrap();
     assert_eq!(stored.deposit_index, Some(gi));
     // The piracy check names the deposit of the matched chapter.
-    let (_, ch) = app.stores().works.get_chapter(w, 1).unwrap().unwrap();
+    let (_, ch) = app.catalog().chapter(w, 1).unwrap().unwrap();
     let rep = app
         .piracy()
         .piracy_check("x.txt", ch.as_bytes(), None, &WorkScope::All)
@@ -384,15 +385,17 @@ async fn imports_grants_and_piracy_evidence_use_the_log() {
     let before = svc.size();
     assert!(before > size);
     app.catalog()
-        .import_novel(
-            org,
-            "lz.txt",
-            &text,
-            Some("梁祝 二"),
-            None,
-            &ImportOptions::default(),
-            false,
-        )
+        .import_novel(&qiantang_app::catalog::ImportRequest {
+            org: org,
+            file_name: "lz.txt",
+            bytes: &text,
+            title: Some("梁祝 二"),
+            author: None,
+            options: &ImportOptions::default(),
+            dry_run: false,
+            publish: false,
+            actor: &qiantang_app::accounts::Actor::cli(),
+        })
         .unwrap();
     svc.integrate().unwrap();
     assert_eq!(svc.size(), before);
@@ -400,15 +403,17 @@ async fn imports_grants_and_piracy_evidence_use_the_log() {
     app.deposits().set_auto_deposit(false);
     let other = "第一回 新书\n这是一段从未存证的新文字，足够长，用来测试自动存证的开关。".repeat(3);
     app.catalog()
-        .import_novel(
-            org,
-            "new.txt",
-            other.as_bytes(),
-            Some("新书"),
-            None,
-            &ImportOptions::default(),
-            false,
-        )
+        .import_novel(&qiantang_app::catalog::ImportRequest {
+            org: org,
+            file_name: "new.txt",
+            bytes: other.as_bytes(),
+            title: Some("新书"),
+            author: None,
+            options: &ImportOptions::default(),
+            dry_run: false,
+            publish: false,
+            actor: &qiantang_app::accounts::Actor::cli(),
+        })
         .unwrap();
     svc.integrate().unwrap();
     assert_eq!(svc.size(), before);

@@ -45,33 +45,34 @@ fn real_novels_import_with_the_right_chapter_counts_and_tag() {
         let bytes = std::fs::read(corpus(file)).unwrap();
         let r = app
             .catalog()
-            .import_novel(
-                org,
-                file,
-                &bytes,
-                Some(title),
-                None,
-                &ImportOptions::default(),
-                false,
-            )
+            .import_novel(&qiantang_app::catalog::ImportRequest {
+                org: org,
+                file_name: file,
+                bytes: &bytes,
+                title: Some(title),
+                author: None,
+                options: &ImportOptions::default(),
+                dry_run: false,
+                publish: false,
+                actor: &qiantang_app::accounts::Actor::cli(),
+            })
             .unwrap();
         assert_eq!(r.chapters.len(), chapters, "{file}");
         let id = r.work.unwrap();
-        let w = app.stores().works.get_work(id).unwrap().unwrap();
+        let w = app.catalog().work(id).unwrap().unwrap();
         assert_eq!(w.chapter_count as usize, chapters);
         // Each chapter's stored text hashes to its recorded SHA-256.
-        let metas = app.stores().works.list_chapters(id).unwrap();
+        let metas = app.catalog().chapters(id).unwrap();
         let (m, text) = app
-            .stores()
-            .works
-            .get_chapter(id, metas.len() as u32)
+            .catalog()
+            .chapter(id, metas.len() as u32)
             .unwrap()
             .unwrap();
         assert_eq!(qiantang_works::model::sha256_hex(text.as_bytes()), m.sha256);
         assert_eq!(text.chars().count() as u64, m.char_count);
     }
     // 济公全传 is tagged with its core concepts.
-    let works = app.stores().works.list_works(&WorkScope::All).unwrap();
+    let works = app.catalog().list_works(&WorkScope::All).unwrap();
     let jigong = works.iter().find(|w| w.title == "济公全传").unwrap();
     let profile = app.catalog().profile(jigong.id).unwrap().unwrap();
     let found: Vec<&str> = profile.concepts.iter().map(|c| c.label.as_str()).collect();
@@ -99,17 +100,19 @@ fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
     // One good import first so "unchanged" is checked against a non-empty store.
     let good = std::fs::read(corpus("novels_zh/yushi_mingyan_28_liang_zhu_episode.txt")).unwrap();
     app.catalog()
-        .import_novel(
-            org,
-            "good.txt",
-            &good,
-            Some("good"),
-            None,
-            &ImportOptions::default(),
-            false,
-        )
+        .import_novel(&qiantang_app::catalog::ImportRequest {
+            org: org,
+            file_name: "good.txt",
+            bytes: &good,
+            title: Some("good"),
+            author: None,
+            options: &ImportOptions::default(),
+            dry_run: false,
+            publish: false,
+            actor: &qiantang_app::accounts::Actor::cli(),
+        })
         .unwrap();
-    let works_before = app.stores().works.list_works(&WorkScope::All).unwrap();
+    let works_before = app.catalog().list_works(&WorkScope::All).unwrap();
     let blobs_before = blob_count(dir.path());
 
     let mut png = vec![
@@ -132,15 +135,17 @@ fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
     for (name, bytes, needle) in cases {
         let err = app
             .catalog()
-            .import_novel(
-                org,
-                name,
-                &bytes,
-                Some("x"),
-                None,
-                &ImportOptions::default(),
-                false,
-            )
+            .import_novel(&qiantang_app::catalog::ImportRequest {
+                org: org,
+                file_name: name,
+                bytes: &bytes,
+                title: Some("x"),
+                author: None,
+                options: &ImportOptions::default(),
+                dry_run: false,
+                publish: false,
+                actor: &qiantang_app::accounts::Actor::cli(),
+            })
             .unwrap_err()
             .to_string();
         assert!(err.contains(name), "error should name the file: {err}");
@@ -149,7 +154,7 @@ fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
             "error for {name} should say {needle:?}: {err}"
         );
         assert_eq!(
-            app.stores().works.list_works(&WorkScope::All).unwrap(),
+            app.catalog().list_works(&WorkScope::All).unwrap(),
             works_before,
             "{name} changed the works"
         );
@@ -162,22 +167,24 @@ fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
     // An invalid heading pattern is refused too.
     let err = app
         .catalog()
-        .import_novel(
-            org,
-            "good.txt",
-            &good,
-            None,
-            None,
-            &ImportOptions {
+        .import_novel(&qiantang_app::catalog::ImportRequest {
+            org: org,
+            file_name: "good.txt",
+            bytes: &good,
+            title: None,
+            author: None,
+            options: &ImportOptions {
                 heading_pattern: Some("第(".into()),
             },
-            false,
-        )
+            dry_run: false,
+            publish: false,
+            actor: &qiantang_app::accounts::Actor::cli(),
+        })
         .unwrap_err()
         .to_string();
     assert!(err.contains("good.txt"), "{err}");
     assert_eq!(
-        app.stores().works.list_works(&WorkScope::All).unwrap(),
+        app.catalog().list_works(&WorkScope::All).unwrap(),
         works_before
     );
 }
@@ -189,22 +196,23 @@ fn dry_run_lists_chapters_and_writes_nothing() {
     let bytes = std::fs::read(corpus("novels_zh/jigong_quanzhuan.txt")).unwrap();
     let r = app
         .catalog()
-        .import_novel(
-            org,
-            "jigong.txt",
-            &bytes,
-            None,
-            None,
-            &ImportOptions::default(),
-            true,
-        )
+        .import_novel(&qiantang_app::catalog::ImportRequest {
+            org: org,
+            file_name: "jigong.txt",
+            bytes: &bytes,
+            title: None,
+            author: None,
+            options: &ImportOptions::default(),
+            dry_run: true,
+            publish: false,
+            actor: &qiantang_app::accounts::Actor::cli(),
+        })
         .unwrap();
     assert_eq!(r.work, None);
     assert_eq!(r.chapters.len(), 240);
     assert!(r.chapters[0].1.starts_with("第一回"));
     assert!(app
-        .stores()
-        .works
+        .catalog()
         .list_works(&WorkScope::All)
         .unwrap()
         .is_empty());
@@ -218,15 +226,17 @@ fn epub_imports_with_nav_titles() {
     let bytes = std::fs::read(corpus("samples/epub/alice.epub")).unwrap();
     let r = app
         .catalog()
-        .import_novel(
-            org,
-            "alice.epub",
-            &bytes,
-            None,
-            None,
-            &ImportOptions::default(),
-            false,
-        )
+        .import_novel(&qiantang_app::catalog::ImportRequest {
+            org: org,
+            file_name: "alice.epub",
+            bytes: &bytes,
+            title: None,
+            author: None,
+            options: &ImportOptions::default(),
+            dry_run: false,
+            publish: false,
+            actor: &qiantang_app::accounts::Actor::cli(),
+        })
         .unwrap();
     assert_eq!(r.encoding, "EPUB");
     assert!(r.chapters.len() >= 10, "{:?}", r.chapters);
@@ -234,21 +244,20 @@ fn epub_imports_with_nav_titles() {
         "samples/epub-broken/ocf-zip-unreadable-no-end-header-fatal.epub",
     ))
     .unwrap();
-    let before = app.stores().works.list_works(&WorkScope::All).unwrap();
+    let before = app.catalog().list_works(&WorkScope::All).unwrap();
     assert!(app
         .catalog()
-        .import_novel(
-            org,
-            "broken.epub",
-            &broken,
-            None,
-            None,
-            &ImportOptions::default(),
-            false
-        )
+        .import_novel(&qiantang_app::catalog::ImportRequest {
+            org: org,
+            file_name: "broken.epub",
+            bytes: &broken,
+            title: None,
+            author: None,
+            options: &ImportOptions::default(),
+            dry_run: false,
+            publish: false,
+            actor: &qiantang_app::accounts::Actor::cli()
+        })
         .is_err());
-    assert_eq!(
-        app.stores().works.list_works(&WorkScope::All).unwrap(),
-        before
-    );
+    assert_eq!(app.catalog().list_works(&WorkScope::All).unwrap(), before);
 }

@@ -80,10 +80,10 @@ fn edits_keep_history_and_refuse_cycles() {
         .unwrap()
         .clone();
     let parent = c.broader[0].clone();
-    let before = app.stores().kb.concept_history(&c.id).unwrap().len();
+    let before = app.kb().concept_history(&c.id).unwrap().len();
     c.definition.insert(EN.into(), "Edited definition.".into());
     app.kb().save_concept(c.clone(), "tester").unwrap();
-    let hist = app.stores().kb.concept_history(&c.id).unwrap();
+    let hist = app.kb().concept_history(&c.id).unwrap();
     assert_eq!(hist.len(), before + 1);
     assert_eq!(hist[0].actor, "tester");
     assert_eq!(
@@ -119,11 +119,11 @@ fn tbx_and_skos_exports_round_trip_into_an_empty_data_dir() {
         };
         stores.kb.put_concepts(&concepts, "import", 0).unwrap();
         stores.kb.put_renderings(&renderings).unwrap();
-        let original = app.stores().kb.list_concepts().unwrap();
+        let original = app.stores_for_tests().kb.list_concepts().unwrap();
         let copy = stores.kb.list_concepts().unwrap();
         assert_eq!(copy.len(), original.len(), "{format}");
         assert_eq!(copy, original, "{format} round trip changed concepts");
-        let mut a = app.stores().kb.list_renderings(None).unwrap();
+        let mut a = app.stores_for_tests().kb.list_renderings(None).unwrap();
         let mut b = stores.kb.list_renderings(None).unwrap();
         let key =
             |r: &qiantang_kb::Rendering| (r.concept.clone(), r.lang.clone(), r.market.clone());
@@ -141,7 +141,7 @@ fn tbx_and_skos_exports_round_trip_into_an_empty_data_dir() {
 #[test]
 fn kb_import_applies_the_edit_rules_and_writes_nothing_on_error() {
     let (_d, app) = fresh();
-    let before = app.stores().kb.list_concepts().unwrap();
+    let before = app.stores_for_tests().kb.list_concepts().unwrap();
     let mut a = app.kb().view().concepts["place.west-lake"].clone();
     let mut b = app.kb().view().concepts["place.leifeng-pagoda"].clone();
     // A cycle through two imported concepts.
@@ -189,7 +189,7 @@ fn kb_import_applies_the_edit_rules_and_writes_nothing_on_error() {
         .to_string()
         .contains("no concepts"));
     assert_eq!(
-        app.stores().kb.list_concepts().unwrap(),
+        app.stores_for_tests().kb.list_concepts().unwrap(),
         before,
         "a refused import wrote something"
     );

@@ -30,15 +30,17 @@ fn import_sample(app: &App, org: i64) -> i64 {
     ))
     .unwrap();
     app.catalog()
-        .import_novel(
-            org,
-            "liangzhu.txt",
-            &text,
-            Some("梁祝"),
-            None,
-            &ImportOptions::default(),
-            false,
-        )
+        .import_novel(&qiantang_app::catalog::ImportRequest {
+            org: org,
+            file_name: "liangzhu.txt",
+            bytes: &text,
+            title: Some("梁祝"),
+            author: None,
+            options: &ImportOptions::default(),
+            dry_run: false,
+            publish: false,
+            actor: &qiantang_app::accounts::Actor::cli(),
+        })
         .unwrap()
         .work
         .unwrap()
@@ -257,7 +259,7 @@ async fn roles_versions_locks_tm_and_qa_over_the_api() {
         (v["state"].as_str(), v["target"].as_str()),
         (Some("draft"), Some("Liang Shanbo came."))
     );
-    let hist = app.stores().l10n.segment_history(id0).unwrap();
+    let hist = app.l10n().segment_history(id0).unwrap();
     assert!(hist
         .iter()
         .any(|h| h.state == SegmentState::Approved && h.source == src0));
@@ -333,13 +335,13 @@ fn jobs_resume_after_a_restart_and_stop_when_cancelled() {
     };
     // A new process finds the unfinished job and runs it to the end.
     let app = App::open(dir.path()).unwrap();
-    let pending = app.stores().l10n.unfinished_jobs().unwrap();
+    let pending = app.stores_for_tests().l10n.unfinished_jobs().unwrap();
     assert_eq!(pending.iter().map(|j| j.id).collect::<Vec<_>>(), vec![job]);
     let mut seen = Vec::new();
     let done = app.l10n().run_job(job, &mut |j| seen.push(j.done)).unwrap();
     assert_eq!(done.state, JobState::Done);
     assert!(seen.windows(2).all(|w| w[0] <= w[1]), "progress only grows");
-    let segs = app.stores().l10n.segments(pid, None).unwrap();
+    let segs = app.l10n().segments(pid, None).unwrap();
     assert!(segs.iter().all(|s| s.state == SegmentState::Draft));
     let paras = app.l10n().localized_chapter(pid, 1).unwrap();
     assert!(paras.len() > 3, "paragraphs as in the source");
@@ -355,7 +357,7 @@ fn jobs_resume_after_a_restart_and_stop_when_cancelled() {
 
     // A cancelled job is not run, and a final job stays final.
     let j2 = app
-        .stores()
+        .stores_for_tests()
         .l10n
         .create_job(
             pid,
@@ -370,7 +372,12 @@ fn jobs_resume_after_a_restart_and_stop_when_cancelled() {
     app.l10n().cancel_job(j2.id, &Actor::cli()).unwrap();
     let after = app.l10n().run_job(j2.id, &mut |_| {}).unwrap();
     assert_eq!(after.state, JobState::Cancelled);
-    assert!(app.stores().l10n.unfinished_jobs().unwrap().is_empty());
+    assert!(app
+        .stores_for_tests()
+        .l10n
+        .unfinished_jobs()
+        .unwrap()
+        .is_empty());
 
     // MT backends can be reserved for organizations.
     app.accounts()

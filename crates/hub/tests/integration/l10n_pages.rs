@@ -19,15 +19,17 @@ fn import(app: &App, org: i64, title: &str) -> i64 {
     ))
     .unwrap();
     app.catalog()
-        .import_novel(
-            org,
-            "x.txt",
-            &text,
-            Some(title),
-            None,
-            &ImportOptions::default(),
-            false,
-        )
+        .import_novel(&qiantang_app::catalog::ImportRequest {
+            org: org,
+            file_name: "x.txt",
+            bytes: &text,
+            title: Some(title),
+            author: None,
+            options: &ImportOptions::default(),
+            dry_run: false,
+            publish: false,
+            actor: &qiantang_app::accounts::Actor::cli(),
+        })
         .unwrap()
         .work
         .unwrap()
@@ -135,7 +137,7 @@ async fn localization_pages_and_forms() {
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(text(&body).contains("BCP 47"));
-    assert!(app.stores().l10n.list_projects(&[a, b]).unwrap().is_empty());
+    assert!(app.l10n().list_projects(&[a, b]).unwrap().is_empty());
     let (s, loc) = location(
         &r,
         form(
@@ -176,7 +178,7 @@ async fn localization_pages_and_forms() {
     )
     .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let entries = app.stores().l10n.glossary(work, "en").unwrap();
+    let entries = app.l10n().glossary(work, "en").unwrap();
     assert_eq!(entries.len(), 1);
     assert!(entries[0].locked && entries[0].aliases == ["梁兄"]);
     let (s, _) = location(
@@ -189,7 +191,7 @@ async fn localization_pages_and_forms() {
     )
     .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    assert!(app.stores().l10n.glossary(work, "en").unwrap().is_empty());
+    assert!(app.l10n().glossary(work, "en").unwrap().is_empty());
 
     // A TM-only pre-translation job is queued; a bad range is shown on the page.
     let (s, loc) = location(
@@ -205,7 +207,7 @@ async fn localization_pages_and_forms() {
         (s, loc.as_str()),
         (StatusCode::SEE_OTHER, &*format!("/l10n/{pid}#jobs"))
     );
-    let jobs = app.stores().l10n.project_jobs(pid).unwrap();
+    let jobs = app.l10n().project_jobs(pid).unwrap();
     assert_eq!(jobs.len(), 1);
     let (s, body) = call(
         &r,
@@ -229,13 +231,7 @@ async fn localization_pages_and_forms() {
     .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(
-        app.stores()
-            .l10n
-            .get_job(jobs[0].id)
-            .unwrap()
-            .unwrap()
-            .state
-            .as_str(),
+        app.l10n().job(jobs[0].id).unwrap().unwrap().state.as_str(),
         "cancelled"
     );
 
@@ -248,7 +244,7 @@ async fn localization_pages_and_forms() {
     assert!(page.contains(r#"data-can-translate="true" data-can-review="true""#));
     assert!(page.contains(&format!(r#"<meta name="csrf-token" content="{csrf}">"#)));
     assert!(page.contains(r#"id="cat-data""#) && page.contains("/static/cat.js"));
-    let seg = app.stores().l10n.segments(pid, Some(1)).unwrap()[0].clone();
+    let seg = app.l10n().segments(pid, Some(1)).unwrap()[0].clone();
     assert!(page.contains(&format!(r#"id="seg-{}""#, seg.key())));
     for (role, translate, review) in [
         (Role::Translator, true, false),

@@ -33,19 +33,21 @@ async fn licences_are_granted_refused_flagged_revoked_and_mapped() {
     .unwrap();
     let w = app
         .catalog()
-        .import_novel(
-            a,
-            "lz.txt",
-            &text,
-            Some("梁祝"),
-            None,
-            &ImportOptions::default(),
-            false,
-        )
+        .import_novel(&qiantang_app::catalog::ImportRequest {
+            org: a,
+            file_name: "lz.txt",
+            bytes: &text,
+            title: Some("梁祝"),
+            author: None,
+            options: &ImportOptions::default(),
+            dry_run: false,
+            publish: false,
+            actor: &qiantang_app::accounts::Actor::cli(),
+        })
         .unwrap()
         .work
         .unwrap();
-    app.stores().works.set_published(w, true).unwrap();
+    app.stores_for_tests().works.set_published(w, true).unwrap();
     let r = router(app.clone(), HubConfig::new(dir.path().to_path_buf()));
     let owner = token(&app, a, Role::Owner);
     let editor = token(&app, a, Role::Editor);
@@ -156,7 +158,7 @@ async fn licences_are_granted_refused_flagged_revoked_and_mapped() {
             && !page.contains("Grant a licence")
     );
     // Audit: grant, flag, revoke.
-    let audit = app.stores().auth.list_audit(Some(a), None, 100).unwrap();
+    let audit = app.accounts().list_audit(Some(a), None, 100).unwrap();
     let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
     for want in ["licence_granted", "licence_flagged", "licence_revoked"] {
         assert!(actions.contains(&want), "{actions:?}");
@@ -214,25 +216,31 @@ async fn piracy_check_finds_exact_and_edited_chapters_of_the_real_corpus() {
     let novel = std::fs::read(crate::corpus("novels_zh/jigong_quanzhuan.txt")).unwrap();
     let w = app
         .catalog()
-        .import_novel(
-            org,
-            "jigong_quanzhuan.txt",
-            &novel,
-            None,
-            None,
-            &ImportOptions::default(),
-            false,
-        )
+        .import_novel(&qiantang_app::catalog::ImportRequest {
+            org: org,
+            file_name: "jigong_quanzhuan.txt",
+            bytes: &novel,
+            title: None,
+            author: None,
+            options: &ImportOptions::default(),
+            dry_run: false,
+            publish: false,
+            actor: &qiantang_app::accounts::Actor::cli(),
+        })
         .unwrap()
         .work
         .unwrap();
-    let chapters = app.stores().works.list_chapters(w).unwrap();
+    let chapters = app.catalog().chapters(w).unwrap();
     assert!(chapters.len() > 100);
     assert_eq!(
-        app.stores().fingerprints.list_fingerprints().unwrap().len(),
+        app.stores_for_tests()
+            .fingerprints
+            .list_fingerprints()
+            .unwrap()
+            .len(),
         chapters.len()
     );
-    let (_, ch) = app.stores().works.get_chapter(w, 57).unwrap().unwrap();
+    let (_, ch) = app.catalog().chapter(w, 57).unwrap().unwrap();
     let all = WorkScope::All;
     // (a) The exact chapter.
     let r = app
@@ -277,7 +285,7 @@ async fn piracy_check_finds_exact_and_edited_chapters_of_the_real_corpus() {
         r.segments[0].matches
     );
     // A pasted excerpt of two chapters with headings is split and each found.
-    let (_, ch58) = app.stores().works.get_chapter(w, 58).unwrap().unwrap();
+    let (_, ch58) = app.catalog().chapter(w, 58).unwrap().unwrap();
     let two = format!(
         "{}\n{}\n{}\n{}\n",
         chapters[56].title, edited, chapters[57].title, ch58
@@ -318,7 +326,7 @@ async fn piracy_check_finds_exact_and_edited_chapters_of_the_real_corpus() {
             .is_empty(),
         "unpublished work leaked"
     );
-    app.stores().works.set_published(w, true).unwrap();
+    app.stores_for_tests().works.set_published(w, true).unwrap();
     let (_, body) = call(&r, check(token(&app, other_org, Role::Viewer))).await;
     assert_eq!(json(&body)["segments"][0]["matches"][0]["chapter"], 57);
     let (s, _) = call(
@@ -331,7 +339,10 @@ async fn piracy_check_finds_exact_and_edited_chapters_of_the_real_corpus() {
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 
     // A deleted work disappears from the index; a work without fingerprints is backfilled.
-    app.stores().fingerprints.put_fingerprints(w, &[]).unwrap();
+    app.stores_for_tests()
+        .fingerprints
+        .put_fingerprints(w, &[])
+        .unwrap();
     app.piracy().invalidate_piracy_index();
     let r = app
         .piracy()
@@ -342,10 +353,14 @@ async fn piracy_check_finds_exact_and_edited_chapters_of_the_real_corpus() {
         "fingerprints were not backfilled"
     );
     assert_eq!(
-        app.stores().fingerprints.list_fingerprints().unwrap().len(),
+        app.stores_for_tests()
+            .fingerprints
+            .list_fingerprints()
+            .unwrap()
+            .len(),
         chapters.len()
     );
-    app.stores().works.delete_work(w).unwrap();
+    app.stores_for_tests().works.delete_work(w).unwrap();
     app.piracy().invalidate_piracy_index();
     let r = app
         .piracy()
