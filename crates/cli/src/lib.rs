@@ -558,7 +558,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let report = app
                 .catalog()
                 .import_novel(&qiantang_app::catalog::ImportRequest {
-                    org: org,
+                    org,
                     file_name: &name,
                     bytes: &bytes,
                     title: title.as_deref(),
@@ -1277,7 +1277,7 @@ fn kb(cfg: &Config, cmd: KbCmd) -> Result<ExitCode> {
             }
         }
         KbCmd::Export { format, output } => {
-            let (_, body) = qiantang_hub::api::export_body(&app, format.name())?;
+            let (_, body) = app.kb().export(format.name())?;
             match output {
                 Some(p) => {
                     std::fs::write(&p, body)
@@ -1303,7 +1303,9 @@ fn kb(cfg: &Config, cmd: KbCmd) -> Result<ExitCode> {
                 }
             });
             let bytes = read_limited(&file, cfg.max_upload_bytes)?;
-            let (c, r) = qiantang_hub::api::import_body(&app, format.name(), &bytes, "cli-import")
+            let (c, r) = app
+                .kb()
+                .import_file(format.name(), &bytes, "cli-import")
                 .with_context(|| {
                     format!("{}: import failed, nothing was written", file.display())
                 })?;
@@ -1402,7 +1404,7 @@ fn serve(cfg: &Config, no_sample: bool) -> Result<ExitCode> {
             let org = tokio::task::spawn_blocking(move || resolve_org(&a, None)).await??;
             let a = app.clone();
             let r = tokio::task::spawn_blocking(move || {
-                let r = a.catalog().import_novel(&qiantang_app::catalog::ImportRequest { org: org, file_name: "jigong_quanzhuan_ch1-10.txt", bytes: SAMPLE_NOVEL, title: Some("济公全传（前十回）"), author: Some("郭小亭"), options: &ImportOptions::default(), dry_run: false, publish: true, actor: &Actor::cli() })?;
+                let r = a.catalog().import_novel(&qiantang_app::catalog::ImportRequest { org, file_name: "jigong_quanzhuan_ch1-10.txt", bytes: SAMPLE_NOVEL, title: Some("济公全传（前十回）"), author: Some("郭小亭"), options: &ImportOptions::default(), dry_run: false, publish: true, actor: &Actor::cli() })?;
                 Ok::<_, qiantang_app::AppError>(r)
             })
             .await??;

@@ -295,7 +295,7 @@ pub fn may_grant(caller: &Caller, role: Role) -> Result<(), HttpError> {
 
 /// Parses a role name the caller wants to hand out and checks [`may_grant`].
 pub fn grantable_role(caller: &Caller, name: &str) -> Result<Role, HttpError> {
-    let role = crate::api::parse_role(name)?;
+    let role = parse_role(name)?;
     may_grant(caller, role)?;
     Ok(role)
 }
@@ -721,4 +721,13 @@ pub fn segment_perms(caller: &Caller, org: qiantang_auth::OrgId) -> qiantang_app
         translate: caller.can(Action::Translate { org }),
         review: caller.can(Action::Review { org }),
     }
+}
+
+/// Parses a role name; 400 naming the valid roles otherwise.
+pub(crate) fn parse_role(s: &str) -> Result<qiantang_auth::Role, HttpError> {
+    qiantang_auth::Role::parse(s).ok_or_else(|| {
+        HttpError::invalid(format!(
+            "unknown role {s:?}: use owner, editor, translator, reviewer, analyst or viewer"
+        ))
+    })
 }

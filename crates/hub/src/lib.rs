@@ -7,11 +7,10 @@
 //! the wire ([`dto`]); domain crates know nothing of JSON shapes or HTTP.
 
 pub mod api;
-pub mod api_l10n;
 pub mod auth;
 pub mod i18n;
+mod upload;
 pub mod web;
-pub mod web_l10n;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -120,8 +119,8 @@ pub fn router(app: Arc<App>, config: HubConfig) -> Router {
         limits,
     };
     Router::new()
-        .merge(web::routes().merge(web_l10n::routes()))
-        .nest("/api/v1", api::routes().merge(api_l10n::routes()))
+        .merge(web::routes().merge(web::l10n::routes()))
+        .nest("/api/v1", api::routes().merge(api::l10n::routes()))
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(

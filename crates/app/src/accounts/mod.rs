@@ -555,7 +555,7 @@ impl Accounts {
             )));
         }
         if let Some(c) = session_cookie {
-            if let Some(sess) = self.store.session_by_hash(&secret_hash(&c), now)? {
+            if let Some(sess) = self.store.session_by_hash(&secret_hash(c), now)? {
                 if let Some(user) = self.store.get_user(sess.user)? {
                     let roles = self
                         .store

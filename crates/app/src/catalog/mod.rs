@@ -198,7 +198,7 @@ impl Catalog {
                 AuditDetail::new()
                     .with("title", &report.title)
                     .with("chapters", report.chapters.len())
-                    .with("file", &req.file_name),
+                    .with("file", req.file_name),
             );
         }
         Ok(report)

@@ -75,6 +75,9 @@ impl KbView {
     }
 }
 
+/// Base IRI of exported concepts.
+pub const SKOS_BASE: &str = "https://qiantang.invalid/kb/concept/";
+
 /// The knowledge-base service.
 pub struct Knowledge {
     store: Arc<dyn KbStore>,
@@ -411,5 +414,53 @@ impl Knowledge {
             AuditDetail::new(),
         );
         Ok(true)
+    }
+}
+
+impl Knowledge {
+    /// Serializes the whole KB in `format` (`skos` JSON-LD or `tbx`): (content type, body).
+    pub fn export(&self, format: &str) -> Result<(&'static str, String), AppError> {
+        let kb = self.view();
+        let concepts: Vec<Concept> = kb.concepts.values().cloned().collect();
+        let renderings: Vec<_> = kb.renderings.values().flatten().cloned().collect();
+        match format {
+            "skos" | "jsonld" | "json-ld" => {
+                let v = qiantang_kb::skos::export(&concepts, &renderings, SKOS_BASE);
+                Ok((
+                    "application/ld+json",
+                    serde_json::to_string_pretty(&v)
+                        .map_err(|e| AppError::Invalid(e.to_string()))?,
+                ))
+            }
+            "tbx" => Ok((
+                "application/x-tbx+xml",
+                qiantang_kb::tbx::export(&concepts, &renderings),
+            )),
+            other => Err(AppError::Invalid(format!(
+                "unknown export format {other:?}; use skos or tbx"
+            ))),
+        }
+    }
+
+    /// Parses an exported KB file (`skos` or `tbx`) and merges it into the KB; returns (concepts, renderings).
+    pub fn import_file(
+        &self,
+        format: &str,
+        body: &[u8],
+        actor: &str,
+    ) -> Result<(usize, usize), AppError> {
+        let text = std::str::from_utf8(body)
+            .map_err(|_| AppError::Invalid("the KB file is not UTF-8".into()))?;
+        let (concepts, renderings) = match format {
+            "skos" | "jsonld" | "json-ld" => qiantang_kb::skos::import(text),
+            "tbx" => qiantang_kb::tbx::import(text),
+            other => {
+                return Err(AppError::Invalid(format!(
+                    "unknown import format {other:?}; use skos or tbx"
+                )))
+            }
+        }
+        .map_err(|e| AppError::Invalid(e.to_string()))?;
+        self.import_kb(&concepts, &renderings, actor)
     }
 }

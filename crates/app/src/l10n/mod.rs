@@ -14,6 +14,9 @@ use qiantang_mt::{BackendConfig, MtBackend, MtCache};
 
 use qiantang_l10n::L10nStore;
 
+pub mod dto;
+pub use dto::*;
+
 use crate::accounts::{Accounts, Actor};
 use crate::catalog::Catalog;
 use crate::clock;
@@ -373,7 +376,7 @@ impl Localization {
             &format!("project:{id}"),
             AuditDetail::new()
                 .with("mt_backend", &settings.mt_backend)
-                .with("tm_threshold", &settings.tm_threshold),
+                .with("tm_threshold", settings.tm_threshold),
         );
         self.project(id)
     }
@@ -854,7 +857,7 @@ impl Localization {
             actor,
             "l10n.pretranslate",
             &format!("project:{project}"),
-            AuditDetail::new().with("job", &job.id),
+            AuditDetail::new().with("job", job.id),
         );
         if let Some(tx) = self
             .l10n()
@@ -1394,45 +1397,11 @@ impl Localization {
             "l10n.project.delete",
             &format!("project:{id}"),
             AuditDetail::new()
-                .with("work", &p.work)
+                .with("work", p.work)
                 .with("locale", &p.locale)
                 .with("market", &p.market),
         );
         Ok(())
-    }
-
-    /// Project, progress per chapter, jobs and MT usage as JSON (API and UI).
-    pub fn project_detail_json(&self, p: &Project) -> Result<serde_json::Value, AppError> {
-        let prog = self.store.progress(p.id)?;
-        let mut v = project_json(p, prog.first().copied().unwrap_or_default());
-        let work = self.catalog.work(p.work)?;
-        v["work_title"] = serde_json::json!(work.map(|w| w.title));
-        v["chapters"] = prog
-            .iter()
-            .skip(1)
-            .map(|c| progress_json(*c))
-            .collect::<Vec<_>>()
-            .into();
-        v["jobs"] = self
-            .store
-            .project_jobs(p.id)?
-            .iter()
-            .map(job_json)
-            .collect::<Vec<_>>()
-            .into();
-        v["mt_usage"] = self
-            .store
-            .mt_usage(p.id)?
-            .iter()
-            .map(|u| {
-                serde_json::json!({"backend": u.backend, "requests": u.requests,
-                "prompt_tokens": u.prompt_tokens, "completion_tokens": u.completion_tokens,
-                "characters": u.characters, "cached_segments": u.cached_segments})
-            })
-            .collect::<Vec<_>>()
-            .into();
-        v["backends"] = self.mt_backends_for(p.org).into();
-        Ok(v)
     }
 
     /// Adds or replaces a glossary entry of the project's work and locale.
@@ -1602,132 +1571,6 @@ impl Localization {
                 .collect(),
         ))
     }
-}
-
-/// A project with its overall progress, as JSON.
-pub fn project_json(p: &Project, total: Progress) -> serde_json::Value {
-    serde_json::json!({
-        "id": p.id, "org": p.org, "work": p.work, "locale": p.locale, "market": p.market,
-        "settings": {"gloss_style": p.settings.gloss_style, "mt_backend": p.settings.mt_backend,
-            "tm_threshold": p.settings.tm_threshold},
-        "created_by": p.created_by, "created_ms": p.created_ms,
-        "progress": progress_json(total),
-    })
-}
-
-/// Progress counts as JSON.
-pub fn progress_json(p: Progress) -> serde_json::Value {
-    let mut states = serde_json::Map::new();
-    for st in SegmentState::ALL {
-        states.insert(st.as_str().into(), p.count(st).into());
-    }
-    serde_json::json!({"chapter": p.chapter, "segments": p.total(), "states": states,
-        "translated_percent": p.percent_translated(), "source_chars": p.source_chars})
-}
-
-/// A job as JSON.
-pub fn job_json(j: &Job) -> serde_json::Value {
-    serde_json::json!({"id": j.id, "project": j.project, "kind": j.kind, "state": j.state.as_str(),
-        "done": j.done, "total": j.total, "error": j.error, "created_by": j.created_by,
-        "created_ms": j.created_ms, "updated_ms": j.updated_ms})
-}
-
-/// A segment as JSON.
-pub fn segment_json(s: &Segment) -> serde_json::Value {
-    serde_json::json!({"id": s.id, "key": s.key(), "chapter": s.chapter, "ordinal": s.ordinal,
-        "source": s.source, "target": s.target, "state": s.state.as_str(),
-        "origin": s.origin.as_ref().map(Origin::label), "version": s.version,
-        "updated_by": s.updated_by, "updated_ms": s.updated_ms})
-}
-
-/// A glossary entry as JSON.
-pub fn glossary_json(e: &GlossaryEntry) -> serde_json::Value {
-    serde_json::json!({"id": e.id, "source": e.source, "aliases": e.aliases, "target": e.target,
-        "kind": e.kind.as_str(), "concept": e.concept, "locked": e.locked,
-        "forbidden": e.forbidden, "note": e.note})
-}
-
-/// A QA finding as JSON.
-pub fn qa_json(f: &qiantang_l10n::qa::Finding) -> serde_json::Value {
-    serde_json::json!({"check": f.check.as_str(), "severity": f.severity.as_str(),
-        "message": f.message, "span": f.span,
-        "fix": f.fix.as_ref().map(|x| serde_json::json!({"label": x.label, "target": x.target}))})
-}
-
-/// A located QA finding as JSON.
-pub fn finding_json(f: &ProjectFinding) -> serde_json::Value {
-    let mut v = qa_json(&f.finding);
-    v["segment"] = f.segment.into();
-    v["key"] = f.key.clone().into();
-    v
-}
-
-/// One segment of the CAT editor as JSON.
-pub fn segment_view_json(v: &SegmentView) -> serde_json::Value {
-    let mut out = segment_json(&v.segment);
-    out["hints"] = v
-        .hints
-        .iter()
-        .map(|h| {
-            serde_json::json!({"concept": h.concept, "glossary": h.glossary, "start": h.start,
-            "len": h.len, "source": h.source_text, "text": h.text, "plain": h.plain,
-            "strategy": h.strategy.as_str(), "gloss": h.gloss, "first": h.first_occurrence,
-            "locked": h.locked, "forbidden": h.forbidden, "rule": h.rule,
-            "definition": h.definition})
-        })
-        .collect::<Vec<_>>()
-        .into();
-    out["matches"] = v
-        .matches
-        .iter()
-        .map(|m| {
-            serde_json::json!({"score": m.score, "source": m.unit.source, "target": m.unit.target,
-            "approved": m.unit.approved, "origin": m.unit.origin,
-            "diff": m.diff.iter().map(diff_json).collect::<Vec<_>>()})
-        })
-        .collect::<Vec<_>>()
-        .into();
-    out["findings"] = v.findings.iter().map(qa_json).collect::<Vec<_>>().into();
-    out["comments"] = v
-        .comments
-        .iter()
-        .map(|c| serde_json::json!({"id": c.id, "author": c.author, "body": c.body, "at_ms": c.at_ms}))
-        .collect::<Vec<_>>()
-        .into();
-    out
-}
-
-fn diff_json(d: &qiantang_l10n::tm::DiffOp) -> serde_json::Value {
-    use qiantang_l10n::tm::DiffOp;
-    match d {
-        DiffOp::Equal(t) => serde_json::json!({"op": "equal", "text": t}),
-        DiffOp::Delete(t) => serde_json::json!({"op": "delete", "text": t}),
-        DiffOp::Insert(t) => serde_json::json!({"op": "insert", "text": t}),
-    }
-}
-
-/// The word for "chapter" in a target locale's headings (EPUB export); the
-/// Chinese title follows it.
-fn chapter_heading(locale: &str, n: u32) -> String {
-    let lang = locale.split('-').next().unwrap_or(locale);
-    match lang {
-        "vi" => format!("Chương {n}"),
-        "es" | "pt" => format!("Capítulo {n}"),
-        "fr" => format!("Chapitre {n}"),
-        "de" => format!("Kapitel {n}"),
-        "id" | "ms" => format!("Bab {n}"),
-        "th" => format!("บทที่ {n}"),
-        "ja" => format!("第{n}章"),
-        "ko" => format!("제{n}장"),
-        "zh" => format!("第{n}回"),
-        "ru" => format!("Глава {n}"),
-        _ => format!("Chapter {n}"),
-    }
-}
-
-/// Whether sentences of `locale` are joined without spaces.
-fn joins_without_space(locale: &str) -> bool {
-    matches!(locale.split('-').next(), Some("zh" | "ja" | "th"))
 }
 
 impl Localization {
@@ -2000,8 +1843,8 @@ impl Localization {
             &format!("project:{id}"),
             AuditDetail::new()
                 .with("file", name)
-                .with("updated", &report.updated)
-                .with("comments", &report.comments),
+                .with("updated", report.updated)
+                .with("comments", report.comments),
         );
         Ok(report)
     }
@@ -2189,6 +2032,11 @@ impl Localization {
         Ok(self.store.glossary(work, locale)?)
     }
 
+    /// The work a project localizes, `None` if it was deleted.
+    pub fn work_of(&self, p: &Project) -> Result<Option<qiantang_works::model::Work>, AppError> {
+        self.catalog.work(p.work)
+    }
+
     /// One job.
     pub fn job(&self, id: JobId) -> Result<Option<Job>, AppError> {
         Ok(self.store.get_job(id)?)
@@ -2245,4 +2093,28 @@ impl Localization {
         }
         Ok(bytes)
     }
+}
+
+/// The heading of chapter `n` in a target locale (EPUB export); the
+/// Chinese title follows it.
+fn chapter_heading(locale: &str, n: u32) -> String {
+    let lang = locale.split('-').next().unwrap_or(locale);
+    match lang {
+        "vi" => format!("Chương {n}"),
+        "es" | "pt" => format!("Capítulo {n}"),
+        "fr" => format!("Chapitre {n}"),
+        "de" => format!("Kapitel {n}"),
+        "id" | "ms" => format!("Bab {n}"),
+        "th" => format!("บทที่ {n}"),
+        "ja" => format!("第{n}章"),
+        "ko" => format!("제{n}장"),
+        "zh" => format!("第{n}回"),
+        "ru" => format!("Глава {n}"),
+        _ => format!("Chapter {n}"),
+    }
+}
+
+/// Whether sentences of `locale` are joined without spaces.
+fn joins_without_space(locale: &str) -> bool {
+    matches!(locale.split('-').next(), Some("zh" | "ja" | "th"))
 }

@@ -167,15 +167,15 @@ impl Rights {
                 },
                 &format!("licence:{}", g.id),
                 AuditDetail::new()
-                    .with("work", &work.id)
+                    .with("work", work.id)
                     .with("licensee", &g.licensee)
-                    .with("exclusive", &g.exclusive)
+                    .with("exclusive", g.exclusive)
                     .with("territories", &g.territories)
                     .with("languages", &g.languages)
                     .with("media", &g.media)
-                    .with("start", &g.start)
-                    .with("end", &g.end)
-                    .with("status", &g.status)
+                    .with("start", g.start)
+                    .with("end", g.end)
+                    .with("status", g.status)
                     .with(
                         "conflicts",
                         g.conflicts.iter().map(|c| c.grant).collect::<Vec<_>>(),
@@ -223,7 +223,7 @@ impl Rights {
             "licence_revoked",
             &format!("licence:{id}"),
             AuditDetail::new()
-                .with("work", &work.id)
+                .with("work", work.id)
                 .with("licensee", &g.licensee),
         );
         Ok(g)

@@ -162,8 +162,8 @@ pub(crate) async fn read_deposit_upload(mut mp: Multipart) -> Result<DepositUplo
     let mut up = DepositUpload::default();
     let mut has_file = false;
     let err = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE || super::is_length_limit(&e) {
-            super::too_large()
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE || crate::upload::is_length_limit(&e) {
+            crate::upload::too_large()
         } else {
             HttpError::invalid(format!("malformed multipart body: {}", e.body_text()))
         }

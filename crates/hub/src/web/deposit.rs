@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{csrf_field, csrf_ok, csrf_refused, ctx, error_page, layout, CommonQuery, Ctx};
+use super::layout::{csrf_field, csrf_ok, csrf_refused, ctx, error_page, layout, CommonQuery, Ctx};
 use crate::api::deposit::{
     do_deposit, entry_view, org_entries, read_deposit_upload, service, DepositTarget, EntryView,
 };

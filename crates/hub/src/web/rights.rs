@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 
-use super::{csrf_field, csrf_ok, csrf_refused, ctx, error_page, layout, CommonQuery, Ctx};
+use super::layout::{csrf_field, csrf_ok, csrf_refused, ctx, error_page, layout, CommonQuery, Ctx};
 use crate::auth::{Authed, RightsGranter, RightsReader};
 use crate::i18n::{tr, tr_args};
 use crate::{blocking, HubState};

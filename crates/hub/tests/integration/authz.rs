@@ -58,7 +58,7 @@ fn world() -> World {
     let imp = |org, title| {
         app.catalog()
             .import_novel(&qiantang_app::catalog::ImportRequest {
-                org: org,
+                org,
                 file_name: "x.txt",
                 bytes: &text,
                 title: Some(title),

@@ -288,7 +288,7 @@ async fn imports_grants_and_piracy_evidence_use_the_log() {
     let w = app
         .catalog()
         .import_novel(&qiantang_app::catalog::ImportRequest {
-            org: org,
+            org,
             file_name: "lz.txt",
             bytes: &text,
             title: Some("梁祝"),
@@ -386,7 +386,7 @@ async fn imports_grants_and_piracy_evidence_use_the_log() {
     assert!(before > size);
     app.catalog()
         .import_novel(&qiantang_app::catalog::ImportRequest {
-            org: org,
+            org,
             file_name: "lz.txt",
             bytes: &text,
             title: Some("梁祝 二"),
@@ -404,7 +404,7 @@ async fn imports_grants_and_piracy_evidence_use_the_log() {
     let other = "第一回 新书\n这是一段从未存证的新文字，足够长，用来测试自动存证的开关。".repeat(3);
     app.catalog()
         .import_novel(&qiantang_app::catalog::ImportRequest {
-            org: org,
+            org,
             file_name: "new.txt",
             bytes: other.as_bytes(),
             title: Some("新书"),

@@ -46,7 +46,7 @@ fn real_novels_import_with_the_right_chapter_counts_and_tag() {
         let r = app
             .catalog()
             .import_novel(&qiantang_app::catalog::ImportRequest {
-                org: org,
+                org,
                 file_name: file,
                 bytes: &bytes,
                 title: Some(title),
@@ -101,7 +101,7 @@ fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
     let good = std::fs::read(corpus("novels_zh/yushi_mingyan_28_liang_zhu_episode.txt")).unwrap();
     app.catalog()
         .import_novel(&qiantang_app::catalog::ImportRequest {
-            org: org,
+            org,
             file_name: "good.txt",
             bytes: &good,
             title: Some("good"),
@@ -136,7 +136,7 @@ fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
         let err = app
             .catalog()
             .import_novel(&qiantang_app::catalog::ImportRequest {
-                org: org,
+                org,
                 file_name: name,
                 bytes: &bytes,
                 title: Some("x"),
@@ -168,7 +168,7 @@ fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
     let err = app
         .catalog()
         .import_novel(&qiantang_app::catalog::ImportRequest {
-            org: org,
+            org,
             file_name: "good.txt",
             bytes: &good,
             title: None,
@@ -197,7 +197,7 @@ fn dry_run_lists_chapters_and_writes_nothing() {
     let r = app
         .catalog()
         .import_novel(&qiantang_app::catalog::ImportRequest {
-            org: org,
+            org,
             file_name: "jigong.txt",
             bytes: &bytes,
             title: None,
@@ -227,7 +227,7 @@ fn epub_imports_with_nav_titles() {
     let r = app
         .catalog()
         .import_novel(&qiantang_app::catalog::ImportRequest {
-            org: org,
+            org,
             file_name: "alice.epub",
             bytes: &bytes,
             title: None,
@@ -248,7 +248,7 @@ fn epub_imports_with_nav_titles() {
     assert!(app
         .catalog()
         .import_novel(&qiantang_app::catalog::ImportRequest {
-            org: org,
+            org,
             file_name: "broken.epub",
             bytes: &broken,
             title: None,

@@ -1,7 +1,6 @@
 //! Knowledge base: seed, editing with history, export/import round trips.
 
 use crate::fresh;
-use qiantang_hub::api::{export_body, import_body};
 use qiantang_kb::{Concept, CATEGORIES, EN, PINYIN, ZH_HANS, ZH_HANT};
 
 #[test]
@@ -105,7 +104,7 @@ fn edits_keep_history_and_refuse_cycles() {
 fn tbx_and_skos_exports_round_trip_into_an_empty_data_dir() {
     let (_d, app) = fresh();
     for format in ["tbx", "skos"] {
-        let (_, body) = export_body(&app, format).unwrap();
+        let (_, body) = app.kb().export(format).unwrap();
         let dir = tempfile::tempdir().unwrap();
         // An empty data dir: open the store without the seed.
         let stores = qiantang_store::open_embedded(dir.path()).unwrap();
@@ -132,10 +131,13 @@ fn tbx_and_skos_exports_round_trip_into_an_empty_data_dir() {
         assert_eq!(a, b, "{format} round trip changed renderings");
     }
     // The app-level import into an existing KB merges and reports counts.
-    let (_, body) = export_body(&app, "tbx").unwrap();
-    let (c, _) = import_body(&app, "tbx", body.as_bytes(), "test").unwrap();
+    let (_, body) = app.kb().export("tbx").unwrap();
+    let (c, _) = app
+        .kb()
+        .import_file("tbx", body.as_bytes(), "test")
+        .unwrap();
     assert_eq!(c, app.kb().view().concepts.len());
-    assert!(import_body(&app, "tbx", b"<tbx><oops", "test").is_err());
+    assert!(app.kb().import_file("tbx", b"<tbx><oops", "test").is_err());
 }
 
 #[test]

@@ -31,7 +31,7 @@ fn import_sample(app: &App, org: i64) -> i64 {
     .unwrap();
     app.catalog()
         .import_novel(&qiantang_app::catalog::ImportRequest {
-            org: org,
+            org,
             file_name: "liangzhu.txt",
             bytes: &text,
             title: Some("梁祝"),

@@ -20,7 +20,7 @@ fn import(app: &App, org: i64, title: &str) -> i64 {
     .unwrap();
     app.catalog()
         .import_novel(&qiantang_app::catalog::ImportRequest {
-            org: org,
+            org,
             file_name: "x.txt",
             bytes: &text,
             title: Some(title),

@@ -217,7 +217,7 @@ async fn piracy_check_finds_exact_and_edited_chapters_of_the_real_corpus() {
     let w = app
         .catalog()
         .import_novel(&qiantang_app::catalog::ImportRequest {
-            org: org,
+            org,
             file_name: "jigong_quanzhuan.txt",
             bytes: &novel,
             title: None,

@@ -14,18 +14,18 @@ use crate::auth::{
     Authed, ImportTarget, KbAdmin, KbEditor, KbReviewer, OrgOwner, PlatformAdmin, Policy,
     ReadableWork, RequestAuth, WritableWork,
 };
+use crate::upload::{do_import, read_upload};
 use crate::{blocking, HttpError, HubState};
 use qiantang_app::dto::*;
-use qiantang_app::ErrorCode;
 use qiantang_app::{App, AppError};
 use qiantang_kb::Concept;
-use qiantang_works::import::ImportOptions;
 
 pub mod deposit;
+pub mod l10n;
 pub mod rights;
 
 /// The OpenAPI 3.1 document of this API.
-pub const OPENAPI_JSON: &str = include_str!("openapi.json");
+pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
 
 /// Route table of the API: (method, path template, access rule). Kept in
 /// step with the router and checked against the OpenAPI document and real
@@ -88,11 +88,11 @@ pub const ROUTES: &[(&str, &str, Policy)] = &[
 ];
 
 /// Every API route: [`ROUTES`] plus the localization table
-/// ([`crate::api_l10n::ROUTES`]).
+/// ([`crate::api::l10n::ROUTES`]).
 pub fn all_routes() -> Vec<(&'static str, &'static str, Policy)> {
     ROUTES
         .iter()
-        .chain(crate::api_l10n::ROUTES)
+        .chain(crate::api::l10n::ROUTES)
         .copied()
         .collect()
 }
@@ -189,128 +189,6 @@ async fn list_works(
     Ok(Json(works.iter().map(WorkDto::from).collect()))
 }
 
-/// Fields of an upload (multipart or the web form).
-#[derive(Debug, Default)]
-pub(crate) struct Upload {
-    pub file_name: String,
-    pub bytes: Vec<u8>,
-    pub title: Option<String>,
-    pub author: Option<String>,
-    pub heading_pattern: Option<String>,
-    pub dry_run: bool,
-    pub org: Option<String>,
-    pub csrf: Option<String>,
-}
-
-/// True when a multipart error was caused by the body size limit
-/// (`http_body_util::LengthLimitError` somewhere in the source chain).
-fn is_length_limit(e: &axum::extract::multipart::MultipartError) -> bool {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
-        if err.is::<http_body_util::LengthLimitError>()
-            || err.to_string().contains("length limit exceeded")
-        {
-            return true;
-        }
-        cur = err.source();
-    }
-    false
-}
-
-pub(crate) async fn read_upload(mut mp: Multipart) -> Result<Upload, HttpError> {
-    let mut up = Upload::default();
-    let mut has_file = false;
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => {
-                return Err(
-                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE || is_length_limit(&e) {
-                        too_large()
-                    } else {
-                        HttpError::invalid(format!("malformed multipart body: {}", e.body_text()))
-                    },
-                )
-            }
-        };
-        let name = field.name().unwrap_or("").to_string();
-        let file_name = field.file_name().map(str::to_string);
-        let data = field.bytes().await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE || is_length_limit(&e) {
-                too_large()
-            } else {
-                HttpError::invalid(format!("malformed multipart body: {}", e.body_text()))
-            }
-        })?;
-        let text = || String::from_utf8_lossy(&data).trim().to_string();
-        match name.as_str() {
-            "file" => {
-                up.file_name = file_name.unwrap_or_else(|| "upload.txt".into());
-                up.bytes = data.to_vec();
-                has_file = true;
-            }
-            "title" => up.title = Some(text()).filter(|t| !t.is_empty()),
-            "author" => up.author = Some(text()).filter(|t| !t.is_empty()),
-            "heading_pattern" => up.heading_pattern = Some(text()).filter(|t| !t.is_empty()),
-            "dry_run" => {
-                up.dry_run = match text().to_ascii_lowercase().as_str() {
-                    "1" | "true" | "on" | "yes" => true,
-                    "" | "0" | "false" | "off" | "no" => false,
-                    other => {
-                        return Err(HttpError::invalid(format!(
-                            "dry_run must be true or false, not {other:?}"
-                        )))
-                    }
-                }
-            }
-            "org" => up.org = Some(text()).filter(|t| !t.is_empty()),
-            "csrf" => up.csrf = Some(text()),
-            _ => {}
-        }
-    }
-    if !has_file {
-        return Err(HttpError::invalid(
-            "the multipart body has no \"file\" field",
-        ));
-    }
-    Ok(up)
-}
-
-pub(crate) fn too_large() -> HttpError {
-    HttpError::new(
-        ErrorCode::PayloadTooLarge,
-        "the upload exceeds the server's size limit (max_upload_bytes)",
-    )
-}
-
-pub(crate) async fn do_import(
-    s: &HubState,
-    auth: &RequestAuth,
-    up: Upload,
-) -> Result<qiantang_app::catalog::ImportReport, HttpError> {
-    let org = auth.target_org(&s.app, up.org.as_deref())?;
-    let actor = auth.actor();
-    blocking(s, move |a: &App| {
-        let opts = ImportOptions {
-            heading_pattern: up.heading_pattern.clone(),
-        };
-        a.catalog()
-            .import_novel(&qiantang_app::catalog::ImportRequest {
-                org: org,
-                file_name: &up.file_name,
-                bytes: &up.bytes,
-                title: up.title.as_deref(),
-                author: up.author.as_deref(),
-                options: &opts,
-                dry_run: up.dry_run,
-                publish: false,
-                actor: &actor,
-            })
-    })
-    .await
-}
-
 #[derive(Debug, Deserialize)]
 struct OrgQuery {
     org: Option<String>,
@@ -377,7 +255,7 @@ async fn list_chapters(
     State(s): State<HubState>,
 ) -> Result<Json<Vec<ChapterDto>>, HttpError> {
     let id = w.id;
-    let chapters = blocking(&s, move |a| Ok(a.catalog().chapters(id)?)).await?;
+    let chapters = blocking(&s, move |a| a.catalog().chapters(id)).await?;
     Ok(Json(chapters.iter().map(ChapterDto::from).collect()))
 }
 
@@ -576,7 +454,7 @@ async fn list_proposals(
         })?),
     };
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let list = blocking(&s, move |a| Ok(a.kb().list_proposals(status, limit)?)).await?;
+    let list = blocking(&s, move |a| a.kb().list_proposals(status, limit)).await?;
     Ok(Json(list.iter().map(proposal_dto).collect()))
 }
 
@@ -621,7 +499,7 @@ async fn concept_history(
     State(s): State<HubState>,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, HttpError> {
-    let revs = blocking(&s, move |a| Ok(a.kb().concept_history(&id)?)).await?;
+    let revs = blocking(&s, move |a| a.kb().concept_history(&id)).await?;
     Ok(Json(serde_json::Value::Array(
         revs.iter()
             .map(|r| {
@@ -677,61 +555,13 @@ struct FormatQuery {
     format: Option<String>,
 }
 
-/// Serializes the whole KB in `format` (`skos` JSON-LD or `tbx`): (content type, body).
-pub fn export_body(a: &App, format: &str) -> Result<(&'static str, String), AppError> {
-    let kb = a.kb().view();
-    let concepts: Vec<Concept> = kb.concepts.values().cloned().collect();
-    let renderings: Vec<_> = kb.renderings.values().flatten().cloned().collect();
-    match format {
-        "skos" | "jsonld" | "json-ld" => {
-            let v = qiantang_kb::skos::export(&concepts, &renderings, SKOS_BASE);
-            Ok((
-                "application/ld+json",
-                serde_json::to_string_pretty(&v).map_err(|e| AppError::Invalid(e.to_string()))?,
-            ))
-        }
-        "tbx" => Ok((
-            "application/x-tbx+xml",
-            qiantang_kb::tbx::export(&concepts, &renderings),
-        )),
-        other => Err(AppError::Invalid(format!(
-            "unknown export format {other:?}; use skos or tbx"
-        ))),
-    }
-}
-
-/// Base IRI of exported concepts.
-pub const SKOS_BASE: &str = "https://qiantang.invalid/kb/concept/";
-
 async fn export_kb(
     State(s): State<HubState>,
     Query(q): Query<FormatQuery>,
 ) -> Result<Response, HttpError> {
     let format = q.format.unwrap_or_else(|| "skos".into());
-    let (ct, body) = blocking(&s, move |a| export_body(a, &format)).await?;
+    let (ct, body) = blocking(&s, move |a| a.kb().export(&format)).await?;
     Ok(([(header::CONTENT_TYPE, ct)], body).into_response())
-}
-
-/// Parses an exported KB file (`skos` or `tbx`) and merges it into the KB; returns (concepts, renderings).
-pub fn import_body(
-    a: &App,
-    format: &str,
-    body: &[u8],
-    actor: &str,
-) -> Result<(usize, usize), AppError> {
-    let text = std::str::from_utf8(body)
-        .map_err(|_| AppError::Invalid("the KB file is not UTF-8".into()))?;
-    let (concepts, renderings) = match format {
-        "skos" | "jsonld" | "json-ld" => qiantang_kb::skos::import(text),
-        "tbx" => qiantang_kb::tbx::import(text),
-        other => {
-            return Err(AppError::Invalid(format!(
-                "unknown import format {other:?}; use skos or tbx"
-            )))
-        }
-    }
-    .map_err(|e| AppError::Invalid(e.to_string()))?;
-    a.kb().import_kb(&concepts, &renderings, actor)
 }
 
 async fn import_kb(
@@ -743,7 +573,7 @@ async fn import_kb(
     let format = q.format.unwrap_or_else(|| "skos".into());
     let actor = auth.actor();
     let (c, r) = blocking(&s, move |a| {
-        let n = import_body(a, &format, &body, &actor.name)?;
+        let n = a.kb().import_file(&format, &body, &actor.name)?;
         a.accounts().audit(
             None,
             &actor,
@@ -757,15 +587,6 @@ async fn import_kb(
     })
     .await?;
     Ok(Json(serde_json::json!({"concepts": c, "renderings": r})))
-}
-
-/// Parses a role name; 400 naming the valid roles otherwise.
-pub(crate) fn parse_role(s: &str) -> Result<qiantang_auth::Role, HttpError> {
-    qiantang_auth::Role::parse(s).ok_or_else(|| {
-        HttpError::invalid(format!(
-            "unknown role {s:?}: use owner, editor, translator, reviewer, analyst or viewer"
-        ))
-    })
 }
 
 fn org_dto(o: &qiantang_auth::Org, role: Option<qiantang_auth::Role>) -> serde_json::Value {
@@ -828,7 +649,7 @@ async fn list_members(
     OrgOwner(org, _): OrgOwner,
     State(s): State<HubState>,
 ) -> Result<Json<Vec<serde_json::Value>>, HttpError> {
-    let m = blocking(&s, move |app| Ok(app.accounts().members(org)?)).await?;
+    let m = blocking(&s, move |app| app.accounts().members(org)).await?;
     Ok(Json(
         m.iter()
             .map(|(u, r)| serde_json::json!({"user": u.id, "email": u.email, "role": r.as_str()}))
@@ -877,7 +698,7 @@ async fn list_tokens(
     OrgOwner(org, _): OrgOwner,
     State(s): State<HubState>,
 ) -> Result<Json<Vec<serde_json::Value>>, HttpError> {
-    let t = blocking(&s, move |app| Ok(app.accounts().list_tokens(org)?)).await?;
+    let t = blocking(&s, move |app| app.accounts().list_tokens(org)).await?;
     Ok(Json(t.iter().map(token_dto).collect()))
 }
 
@@ -945,7 +766,7 @@ async fn org_audit(
         return Err(HttpError::invalid("format must be json or jsonl"));
     }
     let entries = blocking(&s, move |app| {
-        Ok(app.accounts().list_audit(Some(org), q.before, limit)?)
+        app.accounts().list_audit(Some(org), q.before, limit)
     })
     .await?;
     if q.format.as_deref() == Some("jsonl") {

@@ -191,7 +191,7 @@ async fn get_project(
     ReadableProject(p, _): ReadableProject,
     State(s): State<HubState>,
 ) -> Result<Json<serde_json::Value>, HttpError> {
-    let v = blocking(&s, move |app| app.l10n().project_detail_json(&p)).await?;
+    let v = blocking(&s, move |app| svc::project_detail_json(app.l10n(), &p)).await?;
     Ok(Json(v))
 }
 

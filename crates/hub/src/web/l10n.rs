@@ -27,11 +27,13 @@ use qiantang_l10n::model::{
     parse_segment_key, GlossaryEntry, Job, JobKind, JobState, Progress, Project, SegmentState,
 };
 
-use crate::api::read_upload;
 use crate::auth::{segment_perms, Authed, ManagedProject, Policy, ReadableProject};
 use crate::i18n::{tr, tr_args, Locale};
-use crate::web::{csrf_field, csrf_ok, csrf_refused, ctx, error_page, layout_with, posted_ctx};
-use crate::web::{CommonQuery, Ctx};
+use crate::upload::read_upload;
+use crate::web::layout::{
+    csrf_field, csrf_ok, csrf_refused, ctx, error_page, layout_with, posted_ctx,
+};
+use crate::web::layout::{CommonQuery, CsrfForm, Ctx};
 use crate::{blocking, HttpError, HubState};
 use qiantang_app::l10n as svc;
 use qiantang_app::AppError;
@@ -185,7 +187,7 @@ pub fn routes() -> Router<HubState> {
                         (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
                         (header::CACHE_CONTROL, "public, max-age=3600"),
                     ],
-                    include_str!("../static/cat.js"),
+                    include_str!("../../static/cat.js"),
                 )
             }),
         )
@@ -197,7 +199,7 @@ pub fn routes() -> Router<HubState> {
                         (header::CONTENT_TYPE, "text/css; charset=utf-8"),
                         (header::CACHE_CONTROL, "public, max-age=3600"),
                     ],
-                    include_str!("../static/cat.css"),
+                    include_str!("../../static/cat.css"),
                 )
             }),
         )
@@ -901,7 +903,7 @@ async fn cancel_job(
     State(st): State<HubState>,
     headers: HeaderMap,
     Path((_, job)): Path<(i64, i64)>,
-    Form(f): Form<crate::web::CsrfForm>,
+    Form(f): Form<CsrfForm>,
 ) -> Response {
     let c = match posted_ctx(&headers, auth, f.csrf.as_deref()) {
         Ok(c) => c,
@@ -1045,7 +1047,7 @@ async fn delete_glossary(
     State(st): State<HubState>,
     headers: HeaderMap,
     Path((_, entry)): Path<(i64, i64)>,
-    Form(f): Form<crate::web::CsrfForm>,
+    Form(f): Form<CsrfForm>,
 ) -> Response {
     let c = match posted_ctx(&headers, auth, f.csrf.as_deref()) {
         Ok(c) => c,
