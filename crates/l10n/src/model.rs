@@ -7,10 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use qiantang_core::ProjectId;
-pub use qiantang_core::SegmentId;
 pub use qiantang_core::JobId;
 pub use qiantang_core::OrgId;
+pub use qiantang_core::ProjectId;
+pub use qiantang_core::SegmentId;
 pub use qiantang_core::WorkId;
 
 /// Where a segment sits in its state machine:
