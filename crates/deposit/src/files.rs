@@ -1,8 +1,8 @@
-//! Small file helpers: the exclusive `LOCK` file, key files (0600, OS RNG),
+//! Small file helpers: the exclusive `LOCK` file (an OS advisory lock), key files (0600, OS RNG),
 //! atomic replacement of small files, SHA-256 of files, media types.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -14,19 +14,34 @@ use crate::DepositError;
 /// Lock file name (inside the log directory or a witness state directory).
 pub const LOCK_FILE: &str = "LOCK";
 
-/// The exclusive-access lock: `LOCK` created with `create_new` holding the
-/// pid, removed on drop. A lock whose process no longer runs (Linux:
-/// `/proc/<pid>` is gone) is taken over with a note on stderr.
+/// The exclusive-access lock: an operating-system advisory lock (`flock` on
+/// Unix, `LockFileEx` on Windows, through [`File::try_lock`]) on the `LOCK`
+/// file, which the kernel releases as soon as the holding process dies, even
+/// by `kill -9` and while it is still a zombie.
+///
+/// The file's content is information only, never used to decide: the
+/// holder's pid on the first line and, on the second, who holds it (the
+/// `holder` given to [`LockFile::acquire_as`], e.g. [`crate::HUB_HOLDER`]
+/// and the hub's URL, else the program's name), so that a refused process
+/// can say where to go instead. A `LOCK` file left by a process that died
+/// is simply taken over. The file is removed on drop.
 #[derive(Debug)]
 pub struct LockFile {
     path: PathBuf,
+    /// Holds the OS lock until it is closed.
+    _file: File,
 }
+
+/// How many times [`LockFile::acquire_as`] retries when the `LOCK` file it
+/// locked was removed or replaced meanwhile by a holder that released it.
+const LOCK_ATTEMPTS: usize = 64;
 
 impl LockFile {
     /// Takes the lock in `dir`.
     ///
     /// # Errors
-    /// [`DepositError::Locked`] when a running process holds it; IO errors.
+    /// [`DepositError::Locked`] when another open lock (of this or another
+    /// running process) holds it; IO errors.
     pub fn acquire(dir: &Path) -> Result<Self, DepositError> {
         Self::acquire_as(dir, None)
     }
@@ -39,48 +54,106 @@ impl LockFile {
     /// As [`LockFile::acquire`].
     pub fn acquire_as(dir: &Path, holder: Option<&str>) -> Result<Self, DepositError> {
         let path = dir.join(LOCK_FILE);
-        let mut f = match OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                let text = fs::read_to_string(&path).unwrap_or_default();
-                let mut lines = text.lines();
-                let pid_line = lines.next().unwrap_or("").trim().to_owned();
-                let held_by = lines
-                    .next()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .map(str::to_owned);
-                if let Ok(pid) = pid_line.parse::<u32>() {
-                    if cfg!(target_os = "linux") && !Path::new(&format!("/proc/{pid}")).exists() {
-                        tracing::warn!(pid, "taking over a stale lock");
-                        eprintln!(
-                            "note: {} was left by process {pid}, which is no longer running; taking it over",
-                            path.display()
-                        );
-                        fs::remove_file(&path)
-                            .map_err(DepositError::io("removing stale", &path))?;
-                        return Self::acquire_as(dir, holder);
-                    }
+        for _ in 0..LOCK_ATTEMPTS {
+            let mut f = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .map_err(DepositError::io("opening", &path))?;
+            match f.try_lock() {
+                Ok(()) => {}
+                Err(TryLockError::WouldBlock) => {
+                    let (pid, held_by) = read_holder(&mut f);
+                    return Err(DepositError::Locked {
+                        path,
+                        pid,
+                        holder: held_by,
+                    });
                 }
-                return Err(DepositError::Locked {
-                    path,
-                    pid: pid_line,
-                    holder: held_by,
-                });
+                Err(TryLockError::Error(e)) => return Err(DepositError::io("locking", &path)(e)),
             }
-            Err(e) => return Err(DepositError::io("creating", &path)(e)),
-        };
-        let text = match holder {
-            Some(h) => format!("{}\n{}\n", std::process::id(), h.replace('\n', " ")),
-            None => format!("{}\n", std::process::id()),
-        };
-        f.write_all(text.as_bytes())
-            .map_err(DepositError::io("writing", &path))?;
-        Ok(Self { path })
+            // A holder removes the file (still locked) on drop: if it did so
+            // between our open and our lock, we locked an unlinked file.
+            if !still_at(&f, &path) {
+                continue;
+            }
+            let (old_pid, old_holder) = read_holder(&mut f);
+            if !old_pid.is_empty() {
+                tracing::warn!(pid = %old_pid, "taking over a lock file left by a process that is gone");
+                eprintln!(
+                    "note: {} was left by process {old_pid}{}, which is no longer running (the operating system released its lock); taking it over",
+                    path.display(),
+                    old_holder.map(|h| format!(" ({h})")).unwrap_or_default()
+                );
+            }
+            let holder = match holder {
+                Some(h) => h.replace(['\n', '\r'], " "),
+                None => program_name(),
+            };
+            let text = format!("{}\n{holder}\n", std::process::id());
+            f.set_len(0)
+                .and_then(|()| f.seek(SeekFrom::Start(0)))
+                .and_then(|_| f.write_all(text.as_bytes()))
+                .map_err(DepositError::io("writing", &path))?;
+            return Ok(Self { path, _file: f });
+        }
+        Err(DepositError::Other(format!(
+            "{}: the lock file kept being replaced while locking it ({LOCK_ATTEMPTS} attempts)",
+            path.display()
+        )))
     }
 }
 
+/// The (pid, holder) lines of a lock file, as information: empty pid and
+/// `None` when unreadable (Windows refuses to read a locked range).
+fn read_holder(f: &mut File) -> (String, Option<String>) {
+    let mut text = String::new();
+    if f.seek(SeekFrom::Start(0))
+        .and_then(|_| f.read_to_string(&mut text))
+        .is_err()
+    {
+        return (String::new(), None);
+    }
+    let mut lines = text.lines();
+    let pid = lines.next().unwrap_or("").trim().to_owned();
+    let holder = lines
+        .next()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned);
+    (pid, holder)
+}
+
+/// Whether `path` still names the open file `f` (same device and inode).
+#[cfg(unix)]
+fn still_at(f: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (f.metadata(), fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+/// Whether `path` still names the open file `f` (an open file cannot be
+/// removed here).
+#[cfg(not(unix))]
+fn still_at(_f: &File, path: &Path) -> bool {
+    path.exists()
+}
+
+/// This program's file name (`qiantang`), as the holder when none is given.
+fn program_name() -> String {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "unknown program".to_owned())
+}
+
 impl Drop for LockFile {
+    /// Removes the file while still holding the lock (the lock goes with the
+    /// file handle right after).
     fn drop(&mut self) {
         let _ = fs::remove_file(&self.path);
     }

@@ -41,14 +41,16 @@ pub use service::{
 /// Why a deposit-service operation failed.
 #[derive(Debug, Error)]
 pub enum DepositError {
-    /// Another running process holds the lock.
+    /// Another open lock holds the lock file's OS lock (see [`files::LockFile`]).
     #[error("{}", locked_message(path, pid, holder.as_deref()))]
     Locked {
         /// The lock file.
         path: PathBuf,
-        /// The holder's pid (first line of the lock file).
+        /// The holder's pid (first line of the lock file; information only,
+        /// empty if it could not be read).
         pid: String,
-        /// Who holds it (second line): the hub's base URL when `qiantang serve` holds the log.
+        /// Who holds it (second line): [`HUB_HOLDER`] and the hub's base URL
+        /// when `qiantang serve` holds the log, else the holding program's name.
         holder: Option<String>,
     },
     /// No entry with that index.
@@ -116,6 +118,7 @@ pub enum DepositError {
 pub const HUB_HOLDER: &str = "qiantang serve ";
 
 fn locked_message(path: &Path, pid: &str, holder: Option<&str>) -> String {
+    let pid = if pid.is_empty() { "unknown" } else { pid };
     match holder.and_then(|h| h.strip_prefix(HUB_HOLDER)) {
         Some(url) => {
             let url = url.trim().trim_end_matches('/');
@@ -125,8 +128,7 @@ fn locked_message(path: &Path, pid: &str, holder: Option<&str>) -> String {
             )
         }
         None => format!(
-            "the deposit log is locked by another process (lock file {}, pid {pid}{}); if no qiantang process is running (a stale lock after a crash), remove {}",
-            path.display(),
+            "the deposit log is in use by another running process (pid {pid}{}; lock file {}): wait for it to finish or stop it. The operating system releases the lock as soon as that process exits, even after a crash, so do not remove the file",
             holder.map(|h| format!(", {h}")).unwrap_or_default(),
             path.display()
         ),

@@ -6,7 +6,7 @@
 //! | file | content |
 //! | --- | --- |
 //! | `log.key` | the log's Ed25519 signer key (signed-note private text, 0600, OS RNG at first open) |
-//! | `LOCK` | the pid of the process holding the log (one process at a time) |
+//! | `LOCK` | held with an OS advisory lock by the one process using the log; its content (pid, holder) is information only ([`crate::files::LockFile`]) |
 //! | `checkpoint.cosigned` | the latest checkpoint with the witness cosignatures collected for it (replaced atomically) |
 //! | `checkpoint.final` | the latest checkpoint whose cosignatures meet the witness policy |
 //! | `tsa/<index>.tsr` | the RFC 3161 TimeStampToken (DER) over entry `index`'s leaf hash |

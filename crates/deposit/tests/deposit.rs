@@ -241,3 +241,168 @@ fn rfc3161_timestamps_from_a_local_openssl_tsa() {
     let v = receipt::verify(&path, None, &opts(Some(&tsa.ca_cert))).unwrap();
     assert!(!v.ok, "{:?}", v.checks);
 }
+
+/// Set, to a data directory, only in the child process that
+/// `lock_is_released_at_once_when_its_holder_is_killed` spawns from this test
+/// binary: the child opens the log there as the hub does and waits to be
+/// killed.
+#[cfg(unix)]
+const LOCK_CHILD_ENV: &str = "QIANTANG_TEST_LOCK_CHILD_DATA_DIR";
+
+/// The holder line the child writes, as `qiantang serve` does.
+#[cfg(unix)]
+const CHILD_HOLDER: &str = "qiantang serve http://127.0.0.1:9/";
+
+/// Waits until process `pid` (a killed, unreaped child) is a zombie.
+#[cfg(target_os = "linux")]
+fn wait_for_zombie(pid: u32) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        let state = stat.rsplit_once(')').unwrap().1.split_whitespace().next();
+        if state == Some("Z") {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "process {pid} is not a zombie: {stat}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A holder in another process refuses a second open, naming itself; killed
+/// with SIGKILL, its lock is free at once: on Linux while it is still an
+/// unreaped zombie (which a PID-file lock took for a running process).
+#[cfg(unix)]
+#[test]
+fn lock_is_released_at_once_when_its_holder_is_killed() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    if let Some(dir) = std::env::var_os(LOCK_CHILD_ENV) {
+        let _svc = DepositService::open_as(
+            std::path::Path::new(&dir),
+            ServiceConfig::default(),
+            CHILD_HOLDER,
+            None,
+        )
+        .unwrap();
+        println!("LOCKED");
+        loop {
+            std::thread::sleep(Duration::from_secs(60));
+        }
+    }
+    let d = tempfile::tempdir().unwrap();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "lock_is_released_at_once_when_its_holder_is_killed",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(LOCK_CHILD_ENV, d.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // libtest may print "test <name> ... " before the child's own line.
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let locked = BufReader::new(stdout)
+            .lines()
+            .any(|l| l.is_ok_and(|l| l.ends_with("LOCKED")));
+        let _ = tx.send(locked);
+    });
+    let locked = rx.recv_timeout(Duration::from_secs(120));
+    if locked != Ok(true) {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the child did not take the lock: {locked:?}");
+    }
+    // Two live holders: the second is refused with a message naming the first.
+    let e = DepositService::open(d.path(), ServiceConfig::default()).unwrap_err();
+    let DepositError::Locked { pid, holder, .. } = &e else {
+        panic!("expected Locked, got {e}");
+    };
+    assert_eq!(pid, &child.id().to_string());
+    assert_eq!(holder.as_deref(), Some(CHILD_HOLDER));
+    let msg = e.to_string();
+    assert!(
+        msg.contains("held by the running hub")
+            && msg.contains(&format!("pid {}", child.id()))
+            && msg.contains("POST http://127.0.0.1:9/api/v1/deposits"),
+        "{msg}"
+    );
+    child.kill().unwrap(); // SIGKILL
+    #[cfg(target_os = "linux")]
+    wait_for_zombie(child.id());
+    #[cfg(not(target_os = "linux"))]
+    child.wait().unwrap();
+    // Free at once: the first attempt succeeds, no waiting or retrying.
+    let svc = DepositService::open(d.path(), ServiceConfig::default()).unwrap();
+    let lock = d.path().join("log/LOCK");
+    let text = std::fs::read_to_string(&lock).unwrap();
+    assert_eq!(
+        text.lines().next(),
+        Some(std::process::id().to_string().as_str())
+    );
+    drop(svc);
+    assert!(!lock.exists(), "a clean close removes the lock file");
+    let _ = child.wait();
+}
+
+/// A LOCK file whose holder is gone is taken over whatever it says: here the
+/// pid of a process that runs (1, as a hub that ran as PID 1 in a container
+/// leaves) and a hub holder line.
+#[test]
+fn lock_file_left_by_a_dead_holder_is_taken_over() {
+    let d = tempfile::tempdir().unwrap();
+    let log = d.path().join("log");
+    std::fs::create_dir_all(&log).unwrap();
+    let lock = log.join("LOCK");
+    std::fs::write(&lock, "1\nqiantang serve http://127.0.0.1:9/\n").unwrap();
+    let svc = DepositService::open(d.path(), ServiceConfig::default()).unwrap();
+    let text = std::fs::read_to_string(&lock).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some(std::process::id().to_string().as_str()));
+    let holder = lines.next().unwrap();
+    assert!(!holder.starts_with(qiantang_deposit::HUB_HOLDER), "{text}");
+    drop(svc);
+    assert!(!lock.exists());
+}
+
+/// Two live holders in one process (two opens of the lock): the second is
+/// refused, naming the first's pid and holder; the lock is free again once
+/// the first is dropped.
+#[test]
+fn second_live_lock_is_refused_naming_the_holder() {
+    use qiantang_deposit::files::LockFile;
+    let d = tempfile::tempdir().unwrap();
+    let first = LockFile::acquire_as(d.path(), Some("qiantang serve http://127.0.0.1:9")).unwrap();
+    let e = LockFile::acquire(d.path()).unwrap_err();
+    let DepositError::Locked { pid, holder, path } = &e else {
+        panic!("expected Locked, got {e}");
+    };
+    assert_eq!(pid, &std::process::id().to_string());
+    assert_eq!(holder.as_deref(), Some("qiantang serve http://127.0.0.1:9"));
+    assert_eq!(path, &d.path().join("LOCK"));
+    let msg = e.to_string();
+    assert!(
+        msg.contains(&format!("pid {}", std::process::id())) && msg.contains("127.0.0.1:9"),
+        "{msg}"
+    );
+    // A non-hub holder is named by its program.
+    drop(first);
+    let first = LockFile::acquire(d.path()).unwrap();
+    let e = LockFile::acquire_as(d.path(), Some("qiantang serve http://x")).unwrap_err();
+    let msg = e.to_string();
+    let exe = std::env::current_exe().unwrap();
+    let name = exe.file_name().unwrap().to_string_lossy();
+    assert!(
+        msg.contains("in use by another running process") && msg.contains(&*name),
+        "{msg}"
+    );
+    drop(first);
+    drop(LockFile::acquire(d.path()).unwrap());
+}

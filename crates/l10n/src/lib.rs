@@ -13,6 +13,8 @@
 //! * [`qa`]: quality checks with severities and one-click fixes;
 //! * [`adapt`]: the per-segment termbase (knowledge base + glossary) and the
 //!   market's cultural-adaptation rules (first-occurrence glosses);
+//! * [`text`]: Han detection and term-form matching shared by [`adapt`] and
+//!   [`qa`];
 //! * [`epub`]: EPUB 3 output of a localized work.
 //!
 //! The crate knows nothing of HTTP or SQL (see ARCHITECTURE.md).
@@ -24,6 +26,7 @@ pub mod qa;
 pub mod segment;
 pub mod store;
 pub mod tatoeba;
+pub mod text;
 pub mod tm;
 pub mod tmx;
 pub mod xliff;

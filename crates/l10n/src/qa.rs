@@ -22,7 +22,7 @@
 
 use std::collections::HashMap;
 
-use crate::adapt::{find_form, is_han};
+use crate::text::{find_form, is_han};
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

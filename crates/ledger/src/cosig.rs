@@ -18,13 +18,10 @@
 
 use thiserror::Error;
 
-use crate::note::{check_note_text, KeyType, NoteError, NoteSignature, SignerKey, VerifierKey};
+use crate::note::{check_note_text, KeyType, NoteError, NoteSignature, SignerKey};
+use crate::timestamped::{self, SplitError};
 
-/// Largest timestamp allowed (`2^63 - 1` POSIX seconds; tlog-cosignature §Format).
-pub const MAX_TIMESTAMP: u64 = (1 << 63) - 1;
-
-/// Length of a `timestamped_signature` for Ed25519: 8 + 64 bytes.
-pub const TIMESTAMPED_SIGNATURE_LEN: usize = 72;
+pub use crate::timestamped::{cosigned_message, MAX_TIMESTAMP, TIMESTAMPED_SIGNATURE_LEN};
 
 /// Why a cosignature could not be made or read.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -43,33 +40,15 @@ pub enum CosigError {
     Text(#[from] NoteError),
 }
 
-/// The message an Ed25519 cosigner signs (tlog-cosignature §"Ed25519 signed
-/// message"): `"cosignature/v1\ntime <t>\n" ‖ checkpoint_text`. The
-/// checkpoint text is the whole note text, final newline included, without
-/// signature lines.
-pub fn cosigned_message(timestamp: u64, checkpoint_text: &str) -> Vec<u8> {
-    let mut m = format!("cosignature/v1\ntime {timestamp}\n").into_bytes();
-    m.extend_from_slice(checkpoint_text.as_bytes());
-    m
-}
-
 /// Splits a `timestamped_signature` into `(timestamp, 64-byte signature)`.
 ///
 /// # Errors
 /// [`CosigError::WrongLength`], [`CosigError::TimestampTooLarge`].
 pub fn parse_timestamped(sig: &[u8]) -> Result<(u64, [u8; 64]), CosigError> {
-    if sig.len() != TIMESTAMPED_SIGNATURE_LEN {
-        return Err(CosigError::WrongLength(sig.len()));
-    }
-    let mut ts = [0u8; 8];
-    ts.copy_from_slice(&sig[..8]);
-    let ts = u64::from_be_bytes(ts);
-    if ts > MAX_TIMESTAMP {
-        return Err(CosigError::TimestampTooLarge(ts));
-    }
-    let mut s = [0u8; 64];
-    s.copy_from_slice(&sig[8..]);
-    Ok((ts, s))
+    timestamped::split(sig).map_err(|e| match e {
+        SplitError::WrongLength(n) => CosigError::WrongLength(n),
+        SplitError::TimestampTooLarge(t) => CosigError::TimestampTooLarge(t),
+    })
 }
 
 /// Cosigns a checkpoint note text at `timestamp` (POSIX seconds), returning
@@ -98,26 +77,4 @@ pub fn cosign(
         key_id: signer.key_id(),
         signature: bytes,
     })
-}
-
-/// Verifies a `timestamped_signature` by `key` over `checkpoint_text`,
-/// returning its timestamp. `key` must be of type `0x04`.
-///
-/// # Errors
-/// `Err(())` for a wrong key type, wrong length, timestamp above `2^63 - 1`
-/// or a signature that does not verify.
-pub(crate) fn verify_timestamped(
-    key: &VerifierKey,
-    checkpoint_text: &str,
-    sig: &[u8],
-) -> Result<u64, ()> {
-    if key.key_type() != KeyType::CosignatureV1 {
-        return Err(());
-    }
-    let (ts, s) = parse_timestamped(sig).map_err(|_| ())?;
-    if key.verify_raw(&cosigned_message(ts, checkpoint_text), &s) {
-        Ok(ts)
-    } else {
-        Err(())
-    }
 }

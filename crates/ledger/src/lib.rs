@@ -29,6 +29,7 @@ pub mod merkle;
 pub mod note;
 pub mod proof;
 pub mod tiles;
+mod timestamped;
 pub mod witness;
 
 pub use checkpoint::{Checkpoint, CheckpointError};

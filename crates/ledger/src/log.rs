@@ -1323,18 +1323,17 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
     }
 
+    /// Set (to the log directory) only in the child process that
+    /// [`kill_9_during_integration`] spawns from this test binary.
+    #[cfg(unix)]
     const CHILD_ENV: &str = "QIANTANG_LOG_KILL_WRITER_DIR";
 
-    /// Child-process writer for `kill_9_during_integration`: does nothing
-    /// unless the env var is set. Integrates batches of 200 forever, printing
-    /// `ACK <size>` after each returned checkpoint.
-    #[test]
-    fn kill_writer_child() {
-        let Ok(dir) = std::env::var(CHILD_ENV) else {
-            return;
-        };
-        let dir = PathBuf::from(dir);
-        let mut log = Log::open(&dir, ORIGIN, key()).unwrap();
+    /// The child writer of [`kill_9_during_integration`]: integrates batches
+    /// of 200 forever, printing `ACK <size>` after each returned checkpoint,
+    /// until it is killed.
+    #[cfg(unix)]
+    fn kill_writer_child(dir: &Path) -> ! {
+        let mut log = Log::open(dir, ORIGIN, key()).unwrap();
         let mut out = io::stdout();
         loop {
             for _ in 0..200 {
@@ -1349,16 +1348,28 @@ mod tests {
 
     /// kill -9 of a writer process mid-stream: reopening loses no entry
     /// whose checkpoint the writer had reported, and the tree is consistent.
+    ///
+    /// The writer is this same test run again in a child process (the test
+    /// binary, filtered to this test, with [`CHILD_ENV`] set), which becomes
+    /// [`kill_writer_child`]; no test returns early without checking.
     #[cfg(unix)]
     #[test]
     fn kill_9_during_integration() {
         use std::io::BufRead;
         use std::process::{Command, Stdio};
+        if let Some(dir) = std::env::var_os(CHILD_ENV) {
+            kill_writer_child(Path::new(&dir));
+        }
         for round in 0..3u32 {
             let dir = tmp(&format!("kill9-{round}"));
             drop(Log::create(&dir, ORIGIN, key()).unwrap());
             let mut child = Command::new(std::env::current_exe().unwrap())
-                .args(["--exact", "log::tests::kill_writer_child", "--nocapture"])
+                .args([
+                    "--exact",
+                    "log::tests::kill_9_during_integration",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
                 .env(CHILD_ENV, &dir)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())

@@ -19,7 +19,7 @@ use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use crate::cosig;
+use crate::timestamped;
 
 /// Maximum number of signature lines accepted in one note (the spec requires
 /// at least 16; the reference implementation allows 100).
@@ -240,6 +240,21 @@ impl VerifierKey {
         self.key.verify_strict(msg, &sig).is_ok()
     }
 
+    /// Verifies a cosignature's `timestamped_signature` by this `0x04` key
+    /// over `checkpoint_text`, returning its timestamp.
+    ///
+    /// # Errors
+    /// `Err(())` for a wrong length, a timestamp above `2^63 - 1` or a
+    /// signature that does not verify.
+    fn verify_timestamped(&self, checkpoint_text: &str, sig: &[u8]) -> Result<u64, ()> {
+        let (ts, s) = timestamped::split(sig).map_err(|_| ())?;
+        if self.verify_raw(&timestamped::cosigned_message(ts, checkpoint_text), &s) {
+            Ok(ts)
+        } else {
+            Err(())
+        }
+    }
+
     /// Verifies the signature bytes of one note signature line (key ID
     /// removed) over the note `text`, as this key's type defines. Returns
     /// the cosignature timestamp for type `0x04`, `None` for `0x01`.
@@ -255,7 +270,7 @@ impl VerifierKey {
                     Err(())
                 }
             }
-            KeyType::CosignatureV1 => cosig::verify_timestamped(self, text, sig).map(Some),
+            KeyType::CosignatureV1 => self.verify_timestamped(text, sig).map(Some),
         }
     }
 }

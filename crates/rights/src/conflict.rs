@@ -1,41 +1,10 @@
 //! Overlap of grants and the exclusivity conflict check.
 
-use serde::{Deserialize, Serialize};
+use crate::model::{Day, Grant, GrantStatus, Language, Medium, NewGrant, Region};
 
-use crate::model::{Day, Grant, GrantId, GrantStatus, Language, Medium, NewGrant, Region};
-
-/// The terms two grants share: every territory × language × medium in the
-/// lists, for the days `from..=to` (`to` = `None`: open-ended).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Cells {
-    /// Shared territories (the narrower of each overlapping pair: WW ∩ CN = CN).
-    pub territories: Vec<Region>,
-    /// Shared languages (the narrower of each overlapping pair: * ∩ en = en).
-    pub languages: Vec<Language>,
-    /// Shared media.
-    pub media: Vec<Medium>,
-    /// First shared day.
-    pub from: Day,
-    /// Last shared day; `None` when both are perpetual.
-    pub to: Option<Day>,
-}
-
-impl Cells {
-    /// `US, CA × en × text, audio, 2027-01-01 – 2029-12-31`.
-    pub fn describe(&self) -> String {
-        let join = |v: Vec<&str>| v.join(", ");
-        format!(
-            "{} × {} × {}, {} – {}",
-            join(self.territories.iter().map(Region::as_str).collect()),
-            join(self.languages.iter().map(Language::as_str).collect()),
-            join(self.media.iter().map(|m| m.as_str()).collect()),
-            self.from,
-            self.to
-                .map(|d| d.to_string())
-                .unwrap_or_else(|| "perpetual".into())
-        )
-    }
-}
+/// Re-exported from [`crate::model`], where these data types live so that
+/// `model` (whose [`Grant`] carries its conflicts) need not import this module.
+pub use crate::model::{Cells, Conflict};
 
 /// The terms two grants share, if their territories, languages, media and
 /// terms all intersect.
@@ -101,23 +70,6 @@ pub fn overlap(new: &NewGrant, existing: &Grant) -> Option<Cells> {
         existing.start,
         existing.end,
     )
-}
-
-/// A conflict of a new grant with an existing active one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Conflict {
-    /// The existing grant.
-    pub grant: GrantId,
-    /// Its licensee.
-    pub licensee: String,
-    /// Whether the existing grant is exclusive.
-    pub existing_exclusive: bool,
-    /// Whether the new grant is exclusive.
-    pub new_exclusive: bool,
-    /// Exactly what they share.
-    pub cells: Cells,
-    /// One line for people.
-    pub description: String,
 }
 
 /// The conflicts of `new` with `existing` grants of the same work: `new` is

@@ -2,8 +2,7 @@
 
 use qiantang_core::StoreError;
 
-use crate::conflict::Conflict;
-use crate::model::{Grant, GrantId, NewGrant};
+use crate::model::{Conflict, Grant, GrantId, NewGrant};
 
 /// What to do with a grant that conflicts with existing ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
