@@ -9,21 +9,26 @@
 //! content-addressed blob folder ([`BlobDir`]) in the data directory; domain
 //! crates never see SQL types. [`open`] picks the backend from a database URL.
 //!
+//! Each trait is implemented once, for [`Store`], over the small SQL layer
+//! of the `sql` module (statements written once, with `?N` placeholders;
+//! the backends differ only in connection handling, binding, decoding and a
+//! few dialect fragments). The schema is one migration list for both
+//! backends (`migrations`). See `crates/store/README.md` for why.
+//!
 //! *Invariant*: every trait call that writes is one transaction; an error
 //! means nothing was written (blobs created by a failed call are removed).
 
+mod auth;
 pub mod blob;
+mod kb;
+mod l10n;
 mod l10n_common;
 mod migrations;
-mod pg_l10n;
-mod pg_migrations;
-mod pg_rights;
 pub mod postgres;
-mod rights_rows;
+mod rights;
+mod sql;
 pub mod sqlite;
-mod sqlite_auth;
-mod sqlite_l10n;
-mod sqlite_rights;
+mod works;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -34,18 +39,14 @@ use qiantang_l10n::L10nStore;
 use qiantang_rights::RightsStore;
 use qiantang_works::{FingerprintStore, WorkStore};
 
-/// The schema version a fresh database reaches after all migrations (the
-/// SQLite and PostgreSQL migration lists always have the same length).
+/// The schema version a fresh database reaches after all migrations (one
+/// list for both backends, see `migrations`).
 pub const SCHEMA_VERSION: u32 = migrations::MIGRATIONS.len() as u32;
 
-const _: () = assert!(
-    migrations::MIGRATIONS.len() == pg_migrations::MIGRATIONS.len(),
-    "every SQLite migration needs its PostgreSQL twin"
-);
-
 pub use blob::BlobDir;
-pub use postgres::PostgresStore;
-pub use sqlite::SqliteStore;
+pub use postgres::{PgDb, PostgresStore};
+pub use sql::Store;
+pub use sqlite::{SqliteDb, SqliteStore};
 
 /// Handles to every store, shared by the hub and the CLI.
 #[derive(Clone)]
