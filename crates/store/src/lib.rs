@@ -65,17 +65,26 @@ pub struct Stores {
     pub fingerprints: Arc<dyn FingerprintStore>,
 }
 
+impl Stores {
+    /// Every handle pointing at the one store `s`.
+    fn of<S>(s: Arc<S>) -> Self
+    where
+        S: KbStore + WorkStore + AuthStore + L10nStore + RightsStore + FingerprintStore + 'static,
+    {
+        Stores {
+            kb: s.clone(),
+            works: s.clone(),
+            auth: s.clone(),
+            l10n: s.clone(),
+            rights: s.clone(),
+            fingerprints: s,
+        }
+    }
+}
+
 /// Opens the embedded default store in `data_dir` (created if missing).
 pub fn open_embedded(data_dir: &Path) -> Result<Stores, StoreError> {
-    let s = Arc::new(SqliteStore::open(data_dir)?);
-    Ok(Stores {
-        kb: s.clone(),
-        works: s.clone(),
-        auth: s.clone(),
-        l10n: s.clone(),
-        rights: s.clone(),
-        fingerprints: s,
-    })
+    Ok(Stores::of(Arc::new(SqliteStore::open(data_dir)?)))
 }
 
 /// Opens the store named by `database_url`, keeping chapter text in
@@ -110,14 +119,7 @@ pub fn open(data_dir: &Path, database_url: Option<&str>) -> Result<Stores, Store
         "postgres" | "postgresql" if url[scheme.len()..].starts_with("://") => {
             let s = Arc::new(PostgresStore::open(url, data_dir)?);
             tracing::info!(url = %redact_url(url), "opened PostgreSQL store");
-            Ok(Stores {
-                kb: s.clone(),
-                works: s.clone(),
-                auth: s.clone(),
-                l10n: s.clone(),
-                rights: s.clone(),
-                fingerprints: s,
-            })
+            Ok(Stores::of(s))
         }
         _ => Err(StoreError::Invalid(format!(
             "unsupported database URL {}: expected postgres://…, postgresql://… or sqlite:",

@@ -468,30 +468,34 @@ impl Db for PgDb {
         &self,
         f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut pooled = self.pool.get()?;
-        let c = pooled.client()?;
-        let mut tx = c.client.transaction().map_err(|e| db("begin", e))?;
-        let v = f(&mut PgConn {
-            client: &mut tx,
-            statements: &mut c.statements,
-        })?;
-        tx.commit().map_err(|e| db("commit", e))?;
-        Ok(v)
+        self.transaction(false, f)
     }
 
     fn snapshot<T>(
         &self,
         f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.transaction(true, f)
+    }
+}
+
+impl PgDb {
+    /// Runs `f` in a transaction (read-only `REPEATABLE READ` for a
+    /// snapshot), committed when it returns `Ok`.
+    fn transaction<T>(
+        &self,
+        snapshot: bool,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let mut pooled = self.pool.get()?;
         let c = pooled.client()?;
-        let mut tx = c
-            .client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .map_err(|e| db("begin", e))?;
+        let mut builder = c.client.build_transaction();
+        if snapshot {
+            builder = builder
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true);
+        }
+        let mut tx = builder.start().map_err(|e| db("begin", e))?;
         let v = f(&mut PgConn {
             client: &mut tx,
             statements: &mut c.statements,

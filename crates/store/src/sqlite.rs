@@ -194,12 +194,8 @@ impl Db for SqliteDb {
         f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut c = lock(&self.writer);
-        let tx = c
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| db("begin", e))?;
-        let v = f(&mut SqliteConn(&tx))?;
-        tx.commit().map_err(|e| db("commit", e))?;
-        Ok(v)
+        let tx = c.transaction_with_behavior(TransactionBehavior::Immediate);
+        in_transaction(tx, f)
     }
 
     fn snapshot<T>(
@@ -208,9 +204,18 @@ impl Db for SqliteDb {
     ) -> Result<T, StoreError> {
         let c = self.reader();
         // A deferred transaction that only reads keeps one WAL snapshot.
-        let tx = c.unchecked_transaction().map_err(|e| db("begin", e))?;
-        let v = f(&mut SqliteConn(&tx))?;
-        tx.commit().map_err(|e| db("commit", e))?;
-        Ok(v)
+        in_transaction(c.unchecked_transaction(), f)
     }
+}
+
+/// Runs `f` in the transaction just begun (`tx`), committing when it returns
+/// `Ok`; dropping the transaction on an error rolls it back.
+fn in_transaction<T>(
+    tx: rusqlite::Result<rusqlite::Transaction<'_>>,
+    f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let tx = tx.map_err(|e| db("begin", e))?;
+    let v = f(&mut SqliteConn(&tx))?;
+    tx.commit().map_err(|e| db("commit", e))?;
+    Ok(v)
 }
