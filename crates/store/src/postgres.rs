@@ -1,11 +1,12 @@
-//! The PostgreSQL backend: the same traits and semantics as
-//! [`crate::SqliteStore`], for hubs that outgrow one file.
+//! The PostgreSQL backend: the same traits, queries and semantics as
+//! [`crate::SqliteStore`] (both are [`Store`]s over the crate's one SQL layer), for hubs
+//! that outgrow one file.
 //!
 //! Chapter text still lives in a [`BlobDir`] on the local disk; PostgreSQL
 //! holds metadata, the KB, occurrences and the tenant model. Every trait call
-//! is one transaction (single statements run in autocommit mode, which is a
-//! transaction of its own); errors map to the same [`StoreError`] variants as
-//! on SQLite.
+//! that writes is one transaction; reads run in autocommit mode; errors map
+//! to the same [`StoreError`] variants as on SQLite. Statements written with
+//! `?N` placeholders are rewritten to `$N` and prepared once per connection.
 //!
 //! # Blocking
 //!

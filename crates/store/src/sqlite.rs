@@ -3,7 +3,7 @@
 //! Chapter text lives in the [`BlobDir`]; SQLite holds metadata, the KB and
 //! occurrences. One writer connection and a few reader connections; every
 //! trait call that writes runs in one `IMMEDIATE` transaction. The queries
-//! themselves are shared with PostgreSQL (see [`crate::sql`]).
+//! themselves are shared with PostgreSQL (one SQL layer, module `sql`).
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
