@@ -108,6 +108,20 @@ pub(crate) enum Value {
     Blob(Vec<u8>),
 }
 
+impl Value {
+    /// The SQL type name of the value, for messages.
+    fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "NULL",
+            Value::Int(_) => "an integer",
+            Value::Bool(_) => "a boolean",
+            Value::Real(_) => "a real",
+            Value::Text(_) => "text",
+            Value::Blob(_) => "a blob",
+        }
+    }
+}
+
 /// One result row.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Row(pub(crate) Vec<Value>);
@@ -118,8 +132,10 @@ impl Row {
     /// [`StoreError::Backend`].
     pub(crate) fn get<T: FromValue>(&self, idx: usize) -> Result<T, StoreError> {
         let v = self.0.get(idx).unwrap_or(&Value::Null);
-        T::from_value(v)
-            .map_err(|why| StoreError::Backend(format!("stored column {idx}: {why} (got {v:?})")))
+        // The message names the stored type, never the value (it may be a secret hash).
+        T::from_value(v).map_err(|why| {
+            StoreError::Backend(format!("stored column {idx}: {why} (got {})", v.kind()))
+        })
     }
 
     /// Moves column `idx` out as a string (no copy); errors as [`Row::get`].
