@@ -70,6 +70,9 @@ pub fn open_service(cfg: &Config) -> Result<DepositService> {
 pub fn log_mirror(database_url: Option<&str>) -> Result<Option<Arc<dyn LogMirror>>> {
     match database_url {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            // The mirror's tables are part of the store's migrations.
+            qiantang_store::postgres::migrate(url)
+                .with_context(|| format!("migrating {}", qiantang_store::redact_url(url)))?;
             let m = PgLogMirror::connect(url).with_context(|| {
                 format!(
                     "connecting the deposit log mirror to {}",

@@ -90,22 +90,6 @@ pub const PG_ENTRIES_TABLE: &str = "deposit_log_entries";
 /// See [`PG_ENTRIES_TABLE`].
 pub const PG_CHECKPOINTS_TABLE: &str = "deposit_log_checkpoints";
 
-/// Advisory-lock key serialising the creation of the mirror tables.
-const DDL_LOCK: i64 = 0x5154_4450_4c4f_4731; // "QTDPLOG1"
-
-const DDL: &str = "
-CREATE TABLE IF NOT EXISTS deposit_log_entries (
-    idx        BIGINT PRIMARY KEY CHECK (idx >= 0),
-    leaf_hash  BYTEA NOT NULL CHECK (octet_length(leaf_hash) = 32),
-    entry      BYTEA NOT NULL,
-    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
-);
-CREATE TABLE IF NOT EXISTS deposit_log_checkpoints (
-    size       BIGINT PRIMARY KEY CHECK (size >= 0),
-    note       TEXT NOT NULL,
-    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
-);";
-
 /// The server's message (or the connection error's causes), never the URL.
 fn pg_detail(op: &str, e: &postgres::Error) -> MirrorError {
     if let Some(d) = e.as_db_error() {
@@ -130,10 +114,12 @@ fn to_i64(v: u64) -> Result<i64, MirrorError> {
 }
 
 /// The log mirror in PostgreSQL: tables `deposit_log_entries` (idx,
-/// leaf_hash, entry) and `deposit_log_checkpoints` (size, note), created at
-/// connect (`CREATE TABLE IF NOT EXISTS` under an advisory lock) in the
-/// connection's `search_path`. One connection, reconnected when it breaks;
-/// the service serialises its writes anyway.
+/// leaf_hash, entry) and `deposit_log_checkpoints` (size, note) in the
+/// connection's `search_path`. The tables belong to the store's schema
+/// migrations (`qiantang_store::postgres::migrate`, also run by opening the
+/// store); the mirror only checks at connect that they exist. One
+/// connection, reconnected when it breaks; the service serialises its
+/// writes anyway.
 pub struct PgLogMirror {
     config: postgres::Config,
     client: Mutex<Option<Client>>,
@@ -150,10 +136,11 @@ impl std::fmt::Debug for PgLogMirror {
 
 impl PgLogMirror {
     /// Connects to `url` (`postgres://…`, without TLS like the store) and
-    /// creates the mirror tables if needed.
+    /// checks that the mirror tables exist.
     ///
     /// # Errors
-    /// An invalid URL, connection and SQL errors.
+    /// An invalid URL, connection and SQL errors; missing tables (the
+    /// store's migrations have not run on this database yet).
     pub fn connect(url: &str) -> Result<Self, MirrorError> {
         let config: postgres::Config = url
             .parse()
@@ -163,12 +150,21 @@ impl PgLogMirror {
             client: Mutex::new(None),
         };
         m.with(|c| {
-            let mut tx = c.transaction().map_err(|e| pg_detail("begin", &e))?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&DDL_LOCK])
-                .map_err(|e| pg_detail("lock", &e))?;
-            tx.batch_execute(DDL)
-                .map_err(|e| pg_detail("creating the mirror tables", &e))?;
-            tx.commit().map_err(|e| pg_detail("commit", &e))
+            let row = c
+                .query_one(
+                    "SELECT to_regclass($1)::TEXT IS NOT NULL, to_regclass($2)::TEXT IS NOT NULL",
+                    &[&PG_ENTRIES_TABLE, &PG_CHECKPOINTS_TABLE],
+                )
+                .map_err(|e| pg_detail("looking for the mirror tables", &e))?;
+            let found: (bool, bool) = (row.get(0), row.get(1));
+            if found != (true, true) {
+                return Err(MirrorError(format!(
+                    "PostgreSQL mirror: tables {PG_ENTRIES_TABLE} and {PG_CHECKPOINTS_TABLE} are \
+                     missing: they are created by the store's migrations (open the store, or \
+                     qiantang_store::postgres::migrate, on this database first)"
+                )));
+            }
+            Ok(())
         })?;
         Ok(m)
     }

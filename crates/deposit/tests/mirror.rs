@@ -70,6 +70,8 @@ fn fresh_schema() -> Option<Schema> {
     c.batch_execute(&format!("CREATE SCHEMA {name}")).unwrap();
     let sep = if admin_url.contains('?') { '&' } else { '?' };
     let url = format!("{admin_url}{sep}options=-csearch_path%3D{name}");
+    // The mirror's tables belong to the store's migrations.
+    qiantang_store::postgres::migrate(&url).unwrap();
     Some(Schema {
         admin_url,
         name,
@@ -280,4 +282,41 @@ fn mirror_behind_the_files_is_backfilled() {
     assert_mirrored(&svc, m.as_ref());
     deposit(&svc, 8, 9);
     assert_mirrored(&svc, m.as_ref());
+}
+
+#[test]
+fn mirror_tables_come_from_the_store_migrations() {
+    let Some(db) = fresh_schema() else { return };
+    // The store's migrations (run by `fresh_schema`) made both tables, with
+    // the checks the mirror relies on.
+    let mut c = db.client();
+    let err = c
+        .execute(
+            "INSERT INTO deposit_log_entries (idx, leaf_hash, entry) VALUES (0, '\\x00', '\\x00')",
+            &[],
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        Some(&postgres::error::SqlState::CHECK_VIOLATION),
+        "a leaf hash is 32 bytes: {err}"
+    );
+    // Without them, connecting names the missing tables instead of creating them.
+    c.batch_execute("DROP TABLE deposit_log_entries, deposit_log_checkpoints")
+        .unwrap();
+    let err = PgLogMirror::connect(&db.url).unwrap_err().to_string();
+    assert!(
+        err.contains("deposit_log_entries") && err.contains("migrat"),
+        "{err}"
+    );
+    let missing: bool = c
+        .query_one("SELECT to_regclass('deposit_log_entries') IS NULL", &[])
+        .unwrap()
+        .get(0);
+    assert!(missing, "the mirror must not create its tables");
+    // Migrating again (schema version unchanged) does not bring them back,
+    // opening a fresh database does.
+    qiantang_store::postgres::migrate(&db.url).unwrap();
+    let fresh = fresh_schema().unwrap();
+    assert!(PgLogMirror::connect(&fresh.url).is_ok());
 }

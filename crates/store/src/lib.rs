@@ -9,21 +9,26 @@
 //! content-addressed blob folder ([`BlobDir`]) in the data directory; domain
 //! crates never see SQL types. [`open`] picks the backend from a database URL.
 //!
+//! Each trait is implemented once, for [`Store`], over the small SQL layer
+//! of the `sql` module (statements written once, with `?N` placeholders;
+//! the backends differ only in connection handling, binding, decoding and a
+//! few dialect fragments). The schema is one migration list for both
+//! backends (`migrations`). See `crates/store/README.md` for why.
+//!
 //! *Invariant*: every trait call that writes is one transaction; an error
 //! means nothing was written (blobs created by a failed call are removed).
 
+mod auth;
 pub mod blob;
+mod kb;
+mod l10n;
 mod l10n_common;
 mod migrations;
-mod pg_l10n;
-mod pg_migrations;
-mod pg_rights;
 pub mod postgres;
-mod rights_rows;
+mod rights;
+mod sql;
 pub mod sqlite;
-mod sqlite_auth;
-mod sqlite_l10n;
-mod sqlite_rights;
+mod works;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -34,18 +39,14 @@ use qiantang_l10n::L10nStore;
 use qiantang_rights::RightsStore;
 use qiantang_works::{FingerprintStore, WorkStore};
 
-/// The schema version a fresh database reaches after all migrations (the
-/// SQLite and PostgreSQL migration lists always have the same length).
+/// The schema version a fresh database reaches after all migrations (one
+/// list for both backends, see `migrations`).
 pub const SCHEMA_VERSION: u32 = migrations::MIGRATIONS.len() as u32;
 
-const _: () = assert!(
-    migrations::MIGRATIONS.len() == pg_migrations::MIGRATIONS.len(),
-    "every SQLite migration needs its PostgreSQL twin"
-);
-
 pub use blob::BlobDir;
-pub use postgres::PostgresStore;
-pub use sqlite::SqliteStore;
+pub use postgres::{PgDb, PostgresStore};
+pub use sql::Store;
+pub use sqlite::{SqliteDb, SqliteStore};
 
 /// Handles to every store, shared by the hub and the CLI.
 #[derive(Clone)]
@@ -64,17 +65,26 @@ pub struct Stores {
     pub fingerprints: Arc<dyn FingerprintStore>,
 }
 
+impl Stores {
+    /// Every handle pointing at the one store `s`.
+    fn of<S>(s: Arc<S>) -> Self
+    where
+        S: KbStore + WorkStore + AuthStore + L10nStore + RightsStore + FingerprintStore + 'static,
+    {
+        Stores {
+            kb: s.clone(),
+            works: s.clone(),
+            auth: s.clone(),
+            l10n: s.clone(),
+            rights: s.clone(),
+            fingerprints: s,
+        }
+    }
+}
+
 /// Opens the embedded default store in `data_dir` (created if missing).
 pub fn open_embedded(data_dir: &Path) -> Result<Stores, StoreError> {
-    let s = Arc::new(SqliteStore::open(data_dir)?);
-    Ok(Stores {
-        kb: s.clone(),
-        works: s.clone(),
-        auth: s.clone(),
-        l10n: s.clone(),
-        rights: s.clone(),
-        fingerprints: s,
-    })
+    Ok(Stores::of(Arc::new(SqliteStore::open(data_dir)?)))
 }
 
 /// Opens the store named by `database_url`, keeping chapter text in
@@ -109,14 +119,7 @@ pub fn open(data_dir: &Path, database_url: Option<&str>) -> Result<Stores, Store
         "postgres" | "postgresql" if url[scheme.len()..].starts_with("://") => {
             let s = Arc::new(PostgresStore::open(url, data_dir)?);
             tracing::info!(url = %redact_url(url), "opened PostgreSQL store");
-            Ok(Stores {
-                kb: s.clone(),
-                works: s.clone(),
-                auth: s.clone(),
-                l10n: s.clone(),
-                rights: s.clone(),
-                fingerprints: s,
-            })
+            Ok(Stores::of(s))
         }
         _ => Err(StoreError::Invalid(format!(
             "unsupported database URL {}: expected postgres://…, postgresql://… or sqlite:",

@@ -1808,3 +1808,101 @@ fn fingerprints_are_replaced_listed_and_removed_with_their_work() {
         );
     }
 }
+
+/// Bulk writes go in multi-row statements of a bounded size: more rows than
+/// one statement takes (and duplicates across the statements) behave as one
+/// call, and a failure in a later statement leaves nothing behind.
+#[test]
+fn bulk_writes_span_several_statements() {
+    for s in backends() {
+        let name = s.name;
+        let org = s.create_org("org", 1).unwrap().id;
+        // 1,300 units in three statements; the last 300 repeat the first 300,
+        // approved, which approves the stored ones.
+        let mut units: Vec<TranslationUnit> = (0..1_000)
+            .map(|i| tu(org, &format!("句{i}"), &format!("s{i}"), false))
+            .collect();
+        units.extend((0..300).map(|i| tu(org, &format!("句{i}"), &format!("s{i}"), true)));
+        assert_eq!(s.add_units(&units).unwrap(), 1_000, "{name}");
+        let got = s.units(org).unwrap();
+        assert_eq!(got.len(), 1_000, "{name}");
+        let approved = got.iter().filter(|u| u.approved).count();
+        assert_eq!(
+            approved, 300,
+            "{name}: approved copies approve across statements"
+        );
+        // A unit of an unknown organization in the last statement: nothing of
+        // the call is kept.
+        let mut bad: Vec<TranslationUnit> = (0..1_100)
+            .map(|i| tu(org, &format!("新{i}"), "n", false))
+            .collect();
+        bad.push(tu(org + 1000, "x", "y", false));
+        assert!(s.add_units(&bad).is_err(), "{name}");
+        assert_eq!(s.unit_count(org).unwrap(), 1_000, "{name}: rolled back");
+
+        // Occurrences and chapters of a large work, in several statements.
+        let mut w = work(org, "长篇", 3);
+        w.occurrences = Some(
+            (0..1_234)
+                .map(|i| StoredOccurrence {
+                    chapter: 1 + i % 3,
+                    start: i,
+                    len: 2,
+                    concept: format!("c{}", i % 7),
+                })
+                .collect(),
+        );
+        let id = s.create_work(&w, 5).unwrap();
+        let n: usize = (1..=3)
+            .map(|ch| s.chapter_occurrences(id, ch).unwrap().len())
+            .sum();
+        assert_eq!(n, 1_234, "{name}");
+        let counts = s.concept_counts(id).unwrap().unwrap();
+        assert_eq!(counts.len(), 7, "{name}");
+        assert_eq!(counts.iter().map(|c| c.count).sum::<u64>(), 1_234, "{name}");
+    }
+}
+
+/// A database whose schema is at version 4 (before the deposit mirror's
+/// tables joined the migrations) opens and is migrated; on PostgreSQL the
+/// tables a mirror already made are kept, and missing ones are created.
+#[test]
+fn a_version_4_database_opens_and_migrates() {
+    for s in backends() {
+        let name = s.name;
+        let org = s.create_org("org", 1).unwrap().id;
+        let id = s.create_work(&work(org, "旧", 1), 1).unwrap();
+        match &s.db {
+            Db::Sqlite => {
+                s.raw_execute("PRAGMA user_version = 4").unwrap();
+            }
+            Db::Postgres { .. } => {
+                s.raw_execute("DELETE FROM schema_version WHERE version >= 5")
+                    .unwrap();
+                s.raw_execute("INSERT INTO deposit_log_checkpoints (size, note) VALUES (1, 'n')")
+                    .unwrap();
+            }
+        }
+        let (again, version) = s.reopen();
+        assert_eq!(version, qiantang_store::SCHEMA_VERSION, "{name}");
+        assert_eq!(again.get_work(id).unwrap().unwrap().title, "旧", "{name}");
+        if let Db::Postgres { .. } = &s.db {
+            assert_eq!(
+                s.raw_execute("DELETE FROM deposit_log_checkpoints WHERE size = 1"),
+                Ok(1),
+                "{name}: the mirror's rows survive the migration"
+            );
+            s.raw_execute("DELETE FROM schema_version WHERE version >= 5")
+                .unwrap();
+            s.raw_execute("DROP TABLE deposit_log_entries, deposit_log_checkpoints")
+                .unwrap();
+            let (_, version) = s.reopen();
+            assert_eq!(version, qiantang_store::SCHEMA_VERSION, "{name}");
+            assert_eq!(
+                s.raw_execute("DELETE FROM deposit_log_entries"),
+                Ok(0),
+                "{name}: migration 5 creates the mirror tables"
+            );
+        }
+    }
+}
