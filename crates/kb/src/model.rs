@@ -278,14 +278,20 @@ impl Market {
             .unwrap_or("en")
     }
 
-    /// The strategy used when no explicit rendering exists: Chinese-reading
-    /// and Japanese markets keep the Han form (the implicit form for close,
-    /// high-context readers); all others transliterate and gloss on first
-    /// occurrence (explanation for low-context or distant readers).
+    /// The strategy used when no explicit rendering exists (see
+    /// [`crate::render::resolve`]): Chinese-reading and Japanese markets keep
+    /// the Han form (the implicit form for close, high-context readers);
+    /// Vietnamese and Korean transliterate with their Sino-Xenic reading;
+    /// all others transliterate and gloss on first occurrence (explanation for
+    /// low-context or distant readers) — the gloss is dropped, leaving
+    /// `transliterate`, when the concept has no short label in the market's
+    /// language.
     pub fn default_strategy(&self) -> Strategy {
         let first = self.languages.first().map(String::as_str).unwrap_or("en");
         if first.starts_with("zh") || first.starts_with("ja") {
             Strategy::Keep
+        } else if first.starts_with("vi") || first.starts_with("ko") {
+            Strategy::Transliterate
         } else {
             Strategy::TransliterateGloss
         }
