@@ -42,8 +42,9 @@
 //! * **Korean**: syllables written together (뇌봉탑, 허선).
 //! * **Japanese**: the kanji form is kept (the Traditional label, nearest to
 //!   kanji; shinjitai are not derived) and the on'yomi reading in hiragana is
-//!   returned as an optional reading (ruby): 江湖 → こうこ. No rendaku or
-//!   gemination is applied, so readings are drafts.
+//!   returned as an optional reading (ruby): 江湖 → こうこ. Gemination is
+//!   applied (浙江 せっこう); rendaku and irregular readings (観音 かんのん)
+//!   are not, so readings are drafts.
 //!
 //! Non-Han characters inside a label (`、`, brackets, hyphen) are copied
 //! through, full-width punctuation as ASCII.
@@ -293,13 +294,13 @@ impl Readings {
                 } else {
                     hant_chars.iter().collect()
                 };
-                let reading: String = pieces
-                    .iter()
-                    .map(|p| match p {
-                        Piece::Syllable(s) | Piece::Word(s) => (*s).to_string(),
-                        Piece::Other(c) => punct(*c).trim().to_string(),
-                    })
-                    .collect();
+                let mut reading = String::new();
+                for p in &pieces {
+                    match p {
+                        Piece::Syllable(s) | Piece::Word(s) => push_on(&mut reading, s),
+                        Piece::Other(c) => reading.push_str(punct(*c).trim()),
+                    }
+                }
                 SinoForm {
                     text: kanji,
                     reading: Some(reading),
@@ -357,6 +358,42 @@ fn tidy(s: String) -> String {
         .replace(" )", ")")
         .replace(" ,", ",")
         .replace(" :", ":")
+}
+
+/// Appends the on'yomi `next` to `reading`, with the gemination of Sino-Japanese
+/// compounds (促音化): a reading ending in つ before k/s/t/h, or in く/き before
+/// k, becomes っ, and h after っ becomes p (浙江 せつ+こう → せっこう,
+/// 発表 はつ+ひょう → はっぴょう). Rendaku is not applied.
+fn push_on(reading: &mut String, next: &str) {
+    let Some(first) = next.chars().next() else {
+        return;
+    };
+    let k_row = matches!(first, 'か' | 'き' | 'く' | 'け' | 'こ');
+    let s_row = matches!(first, 'さ' | 'し' | 'す' | 'せ' | 'そ');
+    let t_row = matches!(first, 'た' | 'ち' | 'つ' | 'て' | 'と');
+    let h_row = matches!(first, 'は' | 'ひ' | 'ふ' | 'へ' | 'ほ');
+    let gem = match reading.chars().last() {
+        Some('つ') => k_row || s_row || t_row || h_row,
+        Some('く') | Some('き') => k_row,
+        _ => false,
+    };
+    if !gem {
+        reading.push_str(next);
+        return;
+    }
+    reading.pop();
+    reading.push('っ');
+    let mut rest = next.chars();
+    let head = rest.next().map(|c| match c {
+        'は' => 'ぱ',
+        'ひ' => 'ぴ',
+        'ふ' => 'ぷ',
+        'へ' => 'ぺ',
+        'ほ' => 'ぽ',
+        other => other,
+    });
+    reading.extend(head);
+    reading.extend(rest);
 }
 
 const HANGUL_BASE: u32 = 0xAC00;
@@ -494,7 +531,10 @@ fn vietnamese(pieces: &[Piece], hans: &[char], kind: NameKind) -> String {
         words.pop();
     }
     let words: Vec<String> = match kind {
-        NameKind::Proper => words.iter().map(|w| capitalise(w)).collect(),
+        NameKind::Proper => words
+            .iter()
+            .map(|w| w.split(' ').map(capitalise).collect::<Vec<_>>().join(" "))
+            .collect(),
         NameKind::Title => words
             .iter()
             .enumerate()

@@ -244,8 +244,8 @@ use NameKind::{Common, Proper};
 
 /// Hand-checked forms: (zh-Hans, zh-Hant, kind, Vietnamese, Korean, Japanese reading or "").
 /// Only forms the project is sure of; Japanese readings are left out where
-/// real usage has rendaku, gemination or a reading other than the first
-/// on'yomi (浙江 せっこう, 观音 かんのん, 五行 ごぎょう).
+/// real usage has rendaku or a reading other than the first on'yomi
+/// (观音 かんのん, 五行 ごぎょう).
 const HAND_CHECKED: &[(&str, &str, NameKind, &str, &str, &str)] = &[
     ("小青", "小青", Proper, "Tiểu Thanh", "소청", "しょうせい"),
     ("江湖", "江湖", Common, "giang hồ", "강호", "こうこ"),
@@ -272,7 +272,7 @@ const HAND_CHECKED: &[(&str, &str, NameKind, &str, &str, &str)] = &[
     ),
     ("济公", "濟公", Proper, "Tế Công", "제공", ""),
     ("杭州", "杭州", Proper, "Hàng Châu", "항저우", "こうしゅう"),
-    ("浙江", "浙江", Proper, "Chiết Giang", "저장", ""),
+    ("浙江", "浙江", Proper, "Chiết Giang", "저장", "せっこう"),
     ("李白", "李白", Proper, "Lý Bạch", "이백", "りはく"),
     ("梁山伯", "梁山伯", Proper, "Lương Sơn Bá", "양산백", ""),
     ("祝英台", "祝英臺", Proper, "Chúc Anh Đài", "축영대", ""),
@@ -334,6 +334,21 @@ const HAND_CHECKED: &[(&str, &str, NameKind, &str, &str, &str)] = &[
     ("状元", "狀元", Common, "trạng nguyên", "장원", ""),
     ("老子", "老子", Proper, "Lão Tử", "노자", "ろうし"),
     ("包公", "包公", Proper, "Bao Công", "포공", "ほうこう"),
+    // Word-level forms: polyphonic characters, modern place names in Korean.
+    ("重阳", "重陽", Proper, "Trùng Dương", "중양", ""),
+    ("长老", "長老", Common, "trưởng lão", "장로", "ちょうろう"),
+    ("降龙", "降龍", Common, "hàng long", "항룡", ""),
+    ("音乐", "音樂", Common, "âm nhạc", "음악", "おんがく"),
+    ("石刻", "石刻", Common, "thạch khắc", "석각", "せっこく"),
+    (
+        "国清寺",
+        "國清寺",
+        Proper,
+        "chùa Quốc Thanh",
+        "국청사",
+        "こくせいじ",
+    ),
+    ("丽水", "麗水", Proper, "Lệ Thủy", "리수이", "れいすい"),
 ];
 
 #[test]
