@@ -3,7 +3,9 @@
 //! hand-checked forms.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use qiantang_kb::model::{Concept, LabelKind, Market, Rendering, Status, EN, ZH_HANS, ZH_HANT};
+use qiantang_kb::model::{
+    Concept, LabelKind, Market, Rendering, Status, Strategy, EN, ZH_HANS, ZH_HANT,
+};
 use qiantang_kb::render::{gloss_words, resolve, Origin, MAX_GLOSS_WORDS};
 use qiantang_kb::seed;
 use qiantang_kb::sinoxenic::{readings, NameKind, SinoXenic};
@@ -152,8 +154,18 @@ fn issue_examples_no_longer_leak_english() {
     let zj = get("浙江", "TH");
     assert_eq!(zj.rendering.gloss, None, "{zj:?}");
     assert_eq!(zj.origin, Origin::Fallback);
-    let kr = get("杭州", "KR");
-    assert!(kr.rendering.text == "항저우" || !kr.fallback, "{kr:?}");
+    assert_eq!(zj.rendering.text, "Zhejiang");
+    assert_eq!(zj.rendering.strategy, Strategy::Transliterate);
+    assert_eq!(get("杭州", "KR").rendering.text, "항저우");
+    // US: no definition sentence, at most the English label as a short gloss.
+    let us = get("小青", "US");
+    assert!(
+        us.rendering
+            .gloss
+            .as_deref()
+            .is_none_or(|g| gloss_words(g) <= 8),
+        "{us:?}"
+    );
     let jp = get("小青", "JP");
     assert_eq!(jp.rendering.text, "小青");
     assert_eq!(jp.reading.as_deref(), Some("しょうせい"));
