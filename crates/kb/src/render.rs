@@ -7,8 +7,10 @@
 //!    is [`Status::Draft`]: a suggestion for the translator and for QA, never a
 //!    requirement):
 //!    * Chinese-reading markets keep the Han form in their script ([`Origin::Fallback`]);
-//!    * Sino-Xenic markets (Vietnamese, Korean, Japanese) get the form derived
-//!      from per-character readings ([`Origin::SinoXenic`], see
+//!    * Sino-Xenic markets (Vietnamese, Korean, Japanese) get the concept's
+//!      preferred label in their language when the KB has one
+//!      ([`Origin::Fallback`]), else the form derived from per-character
+//!      readings ([`Origin::SinoXenic`], see
 //!      [`crate::sinoxenic`]): *Tiểu Thanh*, 소청, and for Japanese the kanji
 //!      kept with its on'yomi as [`Resolved::reading`];
 //!    * every other market gets toneless pinyin, glossed on first occurrence
@@ -192,6 +194,21 @@ fn fallback(concept: &Concept, market: &Market) -> Built {
         }
     }
     if let Some(sx) = SinoXenic::for_language(lang) {
+        // A form the KB gives (a label in the market's language) beats the derivation.
+        if let Some(t) = concept
+            .labels
+            .iter()
+            .find(|l| same_language(&l.lang, lang) && l.kind == crate::model::LabelKind::Pref)
+            .map(|l| l.text.trim())
+            .filter(|t| !t.is_empty())
+        {
+            let strategy = if sx == SinoXenic::Japanese {
+                Strategy::Keep
+            } else {
+                Strategy::Transliterate
+            };
+            return plain(strategy, t.to_string(), Origin::Fallback);
+        }
         if let Some(form) = readings().derive_concept(concept, sx) {
             let strategy = if sx == SinoXenic::Japanese {
                 Strategy::Keep
@@ -369,6 +386,18 @@ mod tests {
         assert!(vn.fallback && vn.rendering.status == Status::Draft);
         let kr = resolve(&c, &market("KR", "ko-KR", Proximity::Close), &[]);
         assert_eq!(kr.rendering.text, "강호");
+        // A Korean label in the KB beats the derivation.
+        let mut ck = c.clone();
+        ck.labels.push(Label {
+            lang: "ko".into(),
+            text: "무협 세계".into(),
+            kind: LabelKind::Pref,
+        });
+        let kr = resolve(&ck, &market("KR", "ko-KR", Proximity::Close), &[]);
+        assert_eq!(
+            (kr.rendering.text.as_str(), kr.origin),
+            ("무협 세계", Origin::Fallback)
+        );
         // German: no German label, so no gloss at all (never the English definition).
         let de = resolve(&c, &market("DE", "de-DE", Proximity::Distant), &[]);
         assert_eq!(de.rendering.strategy, Strategy::Transliterate);
