@@ -278,16 +278,53 @@ impl Market {
             .unwrap_or("en")
     }
 
-    /// The strategy used when no explicit rendering exists: Chinese-reading
-    /// and Japanese markets keep the Han form (the implicit form for close,
-    /// high-context readers); all others transliterate and gloss on first
-    /// occurrence (explanation for low-context or distant readers).
+    /// The strategy used when no explicit rendering exists (see
+    /// [`crate::render::resolve`]): Chinese-reading and Japanese markets keep
+    /// the Han form (the implicit form for close, high-context readers);
+    /// Vietnamese and Korean transliterate with their Sino-Xenic reading;
+    /// all others transliterate and gloss on first occurrence (explanation for
+    /// low-context or distant readers) — the gloss is dropped, leaving
+    /// `transliterate`, when the concept has no short label in the market's
+    /// language.
     pub fn default_strategy(&self) -> Strategy {
         let first = self.languages.first().map(String::as_str).unwrap_or("en");
         if first.starts_with("zh") || first.starts_with("ja") {
             Strategy::Keep
+        } else if first.starts_with("vi") || first.starts_with("ko") {
+            Strategy::Transliterate
         } else {
             Strategy::TransliterateGloss
         }
     }
 }
+
+/// Context rules that keep the tagger from tagging a concept's labels where
+/// they carry another sense (issue 14, "Senses"). Shipped in
+/// `data/kb/senses.json`; applied by [`crate::Tagger`] to every label of
+/// the concept. Strings are compared literally on the text around a match.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SenseGuard {
+    /// The concept guarded.
+    pub concept: ConceptId,
+    /// The label is not this concept when one of these strings immediately
+    /// follows it (天竺 + 寺: a Hangzhou temple, not India).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_before: Vec<String>,
+    /// The label is not this concept when one of these strings immediately
+    /// precedes it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_after: Vec<String>,
+    /// When not empty, the label is this concept only if one of these strings
+    /// occurs within [`SENSE_NEAR`] characters before or after it (小生 the
+    /// opera role needs an opera word nearby; otherwise it is the humble "I").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires_near: Vec<String>,
+    /// Why the rule exists (the other sense, an example).
+    #[serde(default)]
+    pub note: String,
+}
+
+/// How far (in characters, each side) [`SenseGuard::requires_near`] looks
+/// around a match — about a clause of classical prose (project choice).
+pub const SENSE_NEAR: usize = 12;

@@ -1,7 +1,8 @@
 //! The built-in seed shipped inside the binary: concepts, ICH facts,
-//! renderings and markets from `data/` (see `data/PROVENANCE.md`).
+//! renderings, markets, sense guards and the idiom list from `data/` (see
+//! `data/PROVENANCE.md`).
 
-use crate::model::{Concept, Market, Rendering};
+use crate::model::{Concept, Market, Rendering, SenseGuard};
 
 /// Hand-curated concepts (JSON array of [`Concept`]).
 pub const CONCEPTS_JSON: &str = include_str!("../../../data/kb/concepts.json");
@@ -11,6 +12,11 @@ pub const HERITAGE_JSON: &str = include_str!("../../../data/kb/heritage.json");
 pub const RENDERINGS_JSON: &str = include_str!("../../../data/kb/renderings.json");
 /// Markets (JSON array of [`Market`]).
 pub const MARKETS_JSON: &str = include_str!("../../../data/markets.json");
+/// Sense guards (JSON array of [`SenseGuard`]).
+pub const SENSES_JSON: &str = include_str!("../../../data/kb/senses.json");
+/// Idioms and set phrases inside which short labels are not tagged (one per
+/// line, `#` comments), see [`idioms`].
+pub const IDIOMS_TXT: &str = include_str!("../../../data/kb/idioms.txt");
 
 /// The parsed seed.
 #[derive(Debug, Clone)]
@@ -21,6 +27,8 @@ pub struct Seed {
     pub renderings: Vec<Rendering>,
     /// All markets.
     pub markets: Vec<Market>,
+    /// Sense guards for the tagger.
+    pub senses: Vec<SenseGuard>,
 }
 
 /// Error in the embedded seed (a build defect, caught by tests).
@@ -51,5 +59,23 @@ pub fn load() -> Result<Seed, SeedError> {
         concepts,
         renderings,
         markets,
+        senses: senses()?,
     })
+}
+
+/// Parses the embedded sense guards (`data/kb/senses.json`).
+pub fn senses() -> Result<Vec<SenseGuard>, SeedError> {
+    serde_json::from_str(SENSES_JSON).map_err(|source| SeedError {
+        file: "data/kb/senses.json",
+        source,
+    })
+}
+
+/// The embedded idiom list (`data/kb/idioms.txt`): trimmed non-empty lines
+/// that are not `#` comments.
+pub fn idioms() -> impl Iterator<Item = &'static str> {
+    IDIOMS_TXT
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
 }

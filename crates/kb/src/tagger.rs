@@ -40,8 +40,30 @@
 //! — without HMM, jieba's tokens are dictionary words or single characters,
 //! so no conflicting word means no conflicting token.
 //!
-//! The tagger cannot tell senses apart: `绍兴` the city and `绍兴` the reign
-//! title, or the verb `道` "to say" after a name, are tagged alike.
+//! # Senses
+//!
+//! Two kinds of data keep labels from firing where they carry another sense,
+//! both cheap (no per-match segmentation):
+//!
+//! * **Idioms** (`data/kb/idioms.txt`, [`crate::seed::idioms`]): idioms and
+//!   set phrases inside which a one- or two-character label is not its
+//!   concept (`粉青` "celadon" in `红粉青娥`, `小可` in `非同小可`, `无常` in
+//!   `反复无常`). Each idiom that contains a checked label goes into the
+//!   automaton as a *blocker*: leftmost-longest matching lets it swallow the
+//!   labels inside it, and it emits nothing. (A label of three or more
+//!   characters that starts inside a blocker is lost too; the list holds
+//!   only idioms, where that does not happen in practice.)
+//! * **Sense guards** ([`SenseGuard`], `data/kb/senses.json`), per concept:
+//!   strings that must not follow (`not_before`: `天竺` + `寺`/`山`/`街` is a
+//!   Hangzhou temple, hill or street, not India) or precede (`not_after`) a
+//!   label, or of which one must occur within [`SENSE_NEAR`] characters
+//!   (`requires_near`: `小生` is the opera role only near `戏`/`唱`/`扮`…,
+//!   otherwise a scholar's humble "I"). A guarded match that fails is
+//!   rejected like a boundary failure (the search resumes one character on).
+//!
+//! A longer, more specific label wins by leftmost-longest matching (`上天竺`
+//! over `天竺`). Still not told apart: the verb `道` "to say" after a name,
+//! `绍兴` as a reign title with a numbered year (`绍兴十二年`).
 //!
 //! When a checked match is rejected, the search resumes one character after
 //! its start, so a label starting inside the rejected span can still match.
@@ -51,7 +73,7 @@
 //! Offsets and lengths are in Unicode scalar values (Rust `char`s), counted
 //! from the start of the text passed to [`Tagger::tag`].
 
-use crate::model::{Concept, ConceptId, ZH_HANS, ZH_HANT};
+use crate::model::{Concept, ConceptId, SenseGuard, SENSE_NEAR, ZH_HANS, ZH_HANT};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 use jieba_rs::Jieba;
 use std::collections::HashMap;
@@ -91,15 +113,21 @@ pub struct TagStats {
     pub segmented: usize,
     /// Checked matches rejected because a token crossed the match boundary.
     pub rejected: usize,
+    /// Idiom (blocker) matches that swallowed the labels inside them.
+    pub blocked: usize,
+    /// Matches rejected by a concept's sense guard.
+    pub sense_rejected: usize,
     /// Occurrences returned.
     pub accepted: usize,
 }
 
-/// Per-label data, indexed by automaton pattern id.
+/// Per-pattern data, indexed by automaton pattern id.
 #[derive(Debug, Clone)]
 struct PatternInfo {
-    /// Index into `Tagger::concepts`.
-    concept: usize,
+    /// Index into `Tagger::concepts`; `None` for an idiom (blocker).
+    concept: Option<usize>,
+    /// Index into `Tagger::guards` when the concept has a sense guard.
+    guard: Option<usize>,
     /// Label length in chars.
     chars: usize,
     /// Whether matches need the word-boundary check.
@@ -115,6 +143,9 @@ struct PatternInfo {
 pub struct Tagger {
     ac: Option<AhoCorasick>,
     patterns: Vec<PatternInfo>,
+    /// Number of label patterns (the first `labels` of `patterns`).
+    labels: usize,
+    guards: Vec<SenseGuard>,
     concepts: Vec<ConceptId>,
     /// Segmenter with the KB labels added; `None` when no label needs a check.
     jieba: Option<Jieba>,
@@ -123,7 +154,9 @@ pub struct Tagger {
 impl std::fmt::Debug for Tagger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Tagger")
-            .field("labels", &self.patterns.len())
+            .field("labels", &self.labels)
+            .field("idioms", &(self.patterns.len() - self.labels))
+            .field("guards", &self.guards.len())
             .field("concepts", &self.concepts.len())
             .field("segmenter", &self.jieba.is_some())
             .finish()
@@ -150,13 +183,32 @@ fn is_han(c: char) -> bool {
 
 impl Tagger {
     /// Builds a tagger from the `zh-Hans` and `zh-Hant` labels (pref and alt)
-    /// of `concepts`.
+    /// of `concepts`, with the built-in sense guards
+    /// ([`crate::seed::senses`], applied to the concepts with those ids) and
+    /// idiom list ([`crate::seed::idioms`]); see [`Tagger::with_senses`].
+    ///
+    /// Never fails: with no usable label the tagger finds nothing; a defect
+    /// in the built-in guards (caught by tests) is logged and they are skipped.
+    pub fn new(concepts: &[Concept]) -> Self {
+        let guards = crate::seed::senses().unwrap_or_else(|e| {
+            tracing::error!("tagger: {e}; sense guards skipped");
+            Vec::new()
+        });
+        let idioms: Vec<&str> = crate::seed::idioms().collect();
+        Self::with_senses(concepts, &guards, &idioms)
+    }
+
+    /// Builds a tagger from the `zh-Hans` and `zh-Hant` labels (pref and alt)
+    /// of `concepts`, applying `guards` to the labels of the concepts they
+    /// name (guards for other ids are ignored; several guards for one
+    /// concept: the first wins) and blocking matches inside `idioms` (only
+    /// idioms that contain a label of one or two characters, and are not
+    /// labels themselves, are used).
     ///
     /// Empty labels are ignored. When several concepts share a label text,
     /// the concept for which it is a preferred label wins, then the earlier
-    /// concept in `concepts`. Never fails: with no usable label the tagger
-    /// finds nothing.
-    pub fn new(concepts: &[Concept]) -> Self {
+    /// concept in `concepts`.
+    pub fn with_senses(concepts: &[Concept], guards: &[SenseGuard], idioms: &[&str]) -> Self {
         // label text -> (is_alt, concept index); first best wins.
         let mut chosen: HashMap<&str, (bool, usize)> = HashMap::new();
         let mut order: Vec<&str> = Vec::new();
@@ -184,6 +236,17 @@ impl Tagger {
             }
         }
 
+        let mut kept_guards: Vec<SenseGuard> = Vec::new();
+        let mut guard_of: HashMap<usize, usize> = HashMap::new();
+        for g in guards {
+            if let Some(ci) = concepts.iter().position(|c| c.id == g.concept) {
+                guard_of.entry(ci).or_insert_with(|| {
+                    kept_guards.push(g.clone());
+                    kept_guards.len() - 1
+                });
+            }
+        }
+
         let mut patterns = Vec::with_capacity(order.len());
         let mut needs_segmenter = false;
         for text in &order {
@@ -194,11 +257,36 @@ impl Tagger {
             let check = chars <= 2;
             needs_segmenter |= check;
             patterns.push(PatternInfo {
-                concept: ci,
+                concept: Some(ci),
+                guard: guard_of.get(&ci).copied(),
                 chars,
                 check,
             });
         }
+        let labels = patterns.len();
+        let short: Vec<&str> = order
+            .iter()
+            .copied()
+            .filter(|t| t.chars().count() <= 2)
+            .collect();
+        let mut blockers: Vec<&str> = Vec::new();
+        for idiom in idioms {
+            let idiom = idiom.trim();
+            if idiom.is_empty() || chosen.contains_key(idiom) || blockers.contains(&idiom) {
+                continue;
+            }
+            if short.iter().any(|l| idiom.contains(l)) {
+                blockers.push(idiom);
+                patterns.push(PatternInfo {
+                    concept: None,
+                    guard: None,
+                    chars: idiom.chars().count(),
+                    check: false,
+                });
+            }
+        }
+        let jieba_words: Vec<&str> = order.clone();
+        order.extend(blockers);
 
         let ac = if order.is_empty() {
             None
@@ -228,7 +316,7 @@ impl Tagger {
 
         let jieba = needs_segmenter.then(|| {
             let mut j = base_jieba().clone();
-            for text in &order {
+            for text in &jieba_words {
                 if text.chars().count() >= 2 {
                     let freq = j.suggest_freq(text).saturating_mul(LABEL_BOOST);
                     j.add_word(text, Some(freq), None);
@@ -240,14 +328,21 @@ impl Tagger {
         Tagger {
             ac,
             patterns,
+            labels,
+            guards: kept_guards,
             concepts: concepts.iter().map(|c| c.id.clone()).collect(),
             jieba,
         }
     }
 
-    /// Number of distinct label strings in the automaton.
+    /// Number of distinct label strings in the automaton (idioms not counted).
     pub fn label_count(&self) -> usize {
-        self.patterns.len()
+        self.labels
+    }
+
+    /// Number of idioms in the automaton (blockers, see the module docs).
+    pub fn idiom_count(&self) -> usize {
+        self.patterns.len() - self.labels
     }
 
     /// All occurrences in `text`, in order of `start`, non-overlapping
@@ -275,6 +370,22 @@ impl Tagger {
             let Some(info) = self.patterns.get(m.pattern().as_usize()) else {
                 break;
             };
+            let Some(concept) = info.concept else {
+                // An idiom: swallow it, tag nothing inside.
+                stats.blocked += 1;
+                pos = m.end().max(pos + 1);
+                continue;
+            };
+            let sense_ok = info
+                .guard
+                .and_then(|g| self.guards.get(g))
+                .is_none_or(|g| sense_allows(g, text, m.start(), m.end()));
+            if !sense_ok {
+                stats.sense_rejected += 1;
+                let step = text[m.start()..].chars().next().map_or(1, char::len_utf8);
+                pos = m.start() + step;
+                continue;
+            }
             if info.check {
                 stats.checked += 1;
                 if !self.on_boundaries(text, m.start(), m.end(), info.chars >= 2, &mut stats) {
@@ -287,7 +398,7 @@ impl Tagger {
             }
             counted_chars += text[counted_byte..m.start()].chars().count();
             counted_byte = m.end();
-            if let Some(id) = self.concepts.get(info.concept) {
+            if let Some(id) = self.concepts.get(concept) {
                 out.push(Occurrence {
                     concept: id.clone(),
                     start: counted_chars,
@@ -357,6 +468,39 @@ impl Tagger {
         }
         true
     }
+}
+
+/// Whether the sense guard `g` allows the match `text[start..end]` (bytes).
+fn sense_allows(g: &SenseGuard, text: &str, start: usize, end: usize) -> bool {
+    let after = &text[end..];
+    let before = &text[..start];
+    if g.not_before
+        .iter()
+        .any(|s| !s.is_empty() && after.starts_with(s.as_str()))
+    {
+        return false;
+    }
+    if g.not_after
+        .iter()
+        .any(|s| !s.is_empty() && before.ends_with(s.as_str()))
+    {
+        return false;
+    }
+    if g.requires_near.is_empty() {
+        return true;
+    }
+    let from = before
+        .char_indices()
+        .rev()
+        .take(SENSE_NEAR)
+        .last()
+        .map_or(start, |(i, _)| i);
+    let to = after
+        .char_indices()
+        .nth(SENSE_NEAR)
+        .map_or(text.len(), |(i, _)| end + i);
+    let near = |s: &str| text[from..start].contains(s) || text[end..to].contains(s);
+    g.requires_near.iter().any(|s| !s.is_empty() && near(s))
 }
 
 /// Whether token `[ts, te)` conflicts with match `[ms, me)`: they overlap, the

@@ -2,7 +2,7 @@
 //! against the hand-annotated gold chapters in `tests/fixtures/gold/`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use qiantang_kb::model::{Concept, Label, LabelKind, Provenance};
+use qiantang_kb::model::{Concept, Label, LabelKind, Provenance, SenseGuard};
 use qiantang_kb::{seed, Occurrence, Tagger};
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -223,13 +223,129 @@ fn stats_are_consistent() {
 }
 
 // ---------------------------------------------------------------------------
+// Senses: idioms, sense guards, longer place names (issue 14).
+
+fn seed_tagger() -> Tagger {
+    Tagger::new(&seed::load().unwrap().concepts)
+}
+
+fn ids_in(t: &Tagger, text: &str) -> Vec<String> {
+    t.tag(text).into_iter().map(|o| o.concept).collect()
+}
+
+#[test]
+fn sense_traps_of_the_seed_are_not_tagged() {
+    let t = seed_tagger();
+    assert!(t.idiom_count() > 0);
+    let has = |text: &str, id: &str| ids_in(&t, text).iter().any(|c| c == id);
+    // A label inside an idiom: 粉青 (celadon) across 红粉|青娥; 小可 in 非同小可; 无常 in 反复无常.
+    assert!(!has("满座红粉青娥，笑语不绝。", "craft.powder-blue"));
+    assert!(has("龙泉窑的粉青釉色最好。", "craft.powder-blue"));
+    assert!(!has("这一惊非同小可。", "address.humble-self"));
+    assert!(!has("此人反复无常。", "mythology.ghost-messenger"));
+    // Humble speech: 小生 is a scholar's "I" unless opera is near.
+    assert!(!has(
+        "许仙道：“小生姓许，在药铺中做事。”",
+        "performing.xiaosheng"
+    ));
+    assert!(!has("小生今日特来拜访。", "performing.xiaosheng"));
+    assert!(has("她在戏班里唱小生。", "performing.xiaosheng"));
+    assert!(has("越剧的小生多由女子扮演。", "performing.xiaosheng"));
+    // A place name inside a longer place name: 天竺寺, 上天竺, 天竺街, 钱塘门.
+    assert!(!has("到天竺寺进香。", "place.tianzhu"));
+    assert!(has("到天竺寺进香。", "place.three-tianzhu"));
+    assert!(!has("上天竺香火最盛。", "place.tianzhu"));
+    assert!(has("上天竺香火最盛。", "place.upper-tianzhu"));
+    assert!(!has("在天竺街酒店吃了几杯。", "place.tianzhu"));
+    assert!(has("唐僧往天竺取经。", "place.tianzhu"));
+    assert!(!has("住在钱塘门外。", "place.qiantang"));
+    assert!(has("原籍浙江钱塘县人。", "place.qiantang"));
+    // A reign title is not the city.
+    assert!(!has("改为绍兴元年。", "place.shaoxing"));
+    assert!(has("他是绍兴人。", "place.shaoxing"));
+}
+
+#[test]
+fn guards_and_idioms_apply_to_any_kb() {
+    let kb = vec![
+        concept("p.xiaosheng", "performing", &[("zh-Hans", "小生", Pref)]),
+        concept("p.tianzhu", "place", &[("zh-Hans", "天竺", Pref)]),
+        concept("p.fenqing", "craft", &[("zh-Hans", "粉青", Pref)]),
+    ];
+    let guards = vec![
+        SenseGuard {
+            concept: "p.xiaosheng".into(),
+            requires_near: vec!["唱".into()],
+            ..Default::default()
+        },
+        SenseGuard {
+            concept: "p.tianzhu".into(),
+            not_before: vec!["寺".into()],
+            not_after: vec!["上".into()],
+            ..Default::default()
+        },
+        // A guard for a concept not in the KB is ignored.
+        SenseGuard {
+            concept: "nope".into(),
+            not_before: vec!["x".into()],
+            ..Default::default()
+        },
+    ];
+    let t = Tagger::with_senses(&kb, &guards, &["红粉青娥", "与标签无关的成语"]);
+    assert_eq!(t.label_count(), 3);
+    assert_eq!(
+        t.idiom_count(),
+        1,
+        "only idioms containing a short label are kept"
+    );
+    assert!(ids_in(&t, "小生姓许。").is_empty());
+    assert_eq!(ids_in(&t, "他唱小生。"), vec!["p.xiaosheng"]);
+    assert!(ids_in(&t, "天竺寺").is_empty());
+    assert!(ids_in(&t, "上天竺").is_empty());
+    assert_eq!(ids_in(&t, "去天竺。"), vec!["p.tianzhu"]);
+    let (occ, st) = t.tag_with_stats("红粉青娥，粉青。");
+    assert_eq!(
+        occ,
+        vec![Occurrence {
+            concept: "p.fenqing".into(),
+            start: 5,
+            len: 2
+        }]
+    );
+    assert_eq!(st.blocked, 1);
+    // Without the idiom list, the old behaviour: the label fires inside the idiom.
+    let bare = Tagger::with_senses(&kb, &[], &[]);
+    assert_eq!(bare.idiom_count(), 0);
+    assert_eq!(ids_in(&bare, "他小生姓许。").len(), 1);
+}
+
+#[test]
+fn built_in_senses_and_idioms_parse() {
+    let senses = seed::senses().unwrap();
+    let seed = seed::load().unwrap();
+    for g in &senses {
+        assert!(
+            seed.concepts.iter().any(|c| c.id == g.concept),
+            "sense guard for unknown concept {}",
+            g.concept
+        );
+        assert!(!g.note.is_empty(), "{}: a guard says why", g.concept);
+    }
+    assert!(seed::idioms().count() >= 40);
+    assert!(seed::idioms().all(|i| i.chars().count() >= 4));
+}
+
+// ---------------------------------------------------------------------------
 // Gold precision / recall.
 
-/// Floors measured on the gold fixtures with the seed at the time of
-/// annotation (see bench/README.md, "Tagging"); the test fails if the
-/// tagger drops below them.
-const PRECISION_FLOOR: f64 = 0.96;
-const RECALL_FLOOR: f64 = 0.98;
+/// Floors on the gold fixtures; the test fails if the tagger drops below them.
+/// Measured at annotation time: precision 0.9656 (393/407), recall 0.9899
+/// (393/397) (bench/README.md, "Tagging"). With the idiom list and sense
+/// guards of issue 14: precision 0.9850 (393/399), recall 0.9899 (393/397).
+/// Issue 14 asks that neither drop below the old 0.966 / 0.990 (0.990 being
+/// 0.9899 rounded), so the floors are 0.98 and 0.989.
+const PRECISION_FLOOR: f64 = 0.98;
+const RECALL_FLOOR: f64 = 0.989;
 
 type Key = (usize, usize, String);
 
