@@ -33,16 +33,32 @@
 //! Everything is deterministic (fixed seed, integer hashing), so a signature stored at deposit time
 //! stays comparable forever as long as the parameters are kept.
 
+pub mod book;
+pub mod containment;
+#[cfg(feature = "disk")]
+pub mod disk;
 pub mod lsh;
 pub mod minhash;
 pub mod normalize;
+pub mod winnow;
+
+pub use book::{
+    BookReport, BookSpan, ChapterCoverage, Piece, PieceOutcome, PieceRun, WorkCoverage,
+};
+pub use containment::{
+    AddOutcome, ChapterRef, ChapterStats, ContainmentIndex, ContainmentMatch, MemoryBackend,
+    MemoryIndex, PostingBackend, QueryParams, Span, SuspectReport,
+};
+#[cfg(feature = "disk")]
+pub use disk::{DiskIndex, RedbBackend};
+pub use winnow::{WinnowParams, DEFAULT_K, DEFAULT_WINDOW};
 
 pub use lsh::{LshIndex, LshParams, Match, DEFAULT_BANDS, DEFAULT_ROWS, DEFAULT_THRESHOLD};
 pub use minhash::{
     MinHashParams, MinHasher, Signature, DEFAULT_MIN_CHARS, DEFAULT_NGRAM, DEFAULT_NUM_PERM,
     DEFAULT_SEED,
 };
-pub use normalize::{normalize, normalize_to_string};
+pub use normalize::{normalize, normalize_to_string, normalize_with_offsets};
 
 /// Errors of fingerprinting and indexing.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -74,4 +90,16 @@ pub enum Error {
     /// The index holds 2³² chapters already.
     #[error("the index is full (2^32 chapters)")]
     IndexFull,
+    /// The chapter is already in the containment index (remove it first to replace it).
+    #[error("chapter {chapter} of work {work} is already indexed")]
+    DuplicateChapter {
+        /// Work id.
+        work: u64,
+        /// Chapter number.
+        chapter: u32,
+    },
+    /// The on-disk store failed (I/O, corruption, or a store made with other parameters); the
+    /// message is the store's.
+    #[error("posting store: {0}")]
+    Store(String),
 }
