@@ -576,6 +576,11 @@ fn align(
         match best {
             Some((_, ci)) => {
                 let c = &mut open[ci];
+                // Only pairs that advance on both sides count as evidence (a phrase repeated in
+                // one text and matched to one place of the other does not lengthen a span).
+                if p.q_start != c.last_q && p.c_start != c.last_c {
+                    c.n += 1;
+                }
                 c.q_pos_min = c.q_pos_min.min(p.q_pos);
                 c.q_pos_max = c.q_pos_max.max(p.q_pos);
                 c.q_start = c.q_start.min(p.q_start);
@@ -584,7 +589,6 @@ fn align(
                 c.c_end = c.c_end.max(p.c_end);
                 c.last_q = p.q_start;
                 c.last_c = p.c_start;
-                c.n += 1;
             }
             None => {
                 if open.len() >= MAX_OPEN_CHAINS {
@@ -606,6 +610,28 @@ fn align(
     }
     done.extend(open);
     done.retain(|c| c.n as usize >= params.min_span_fingerprints.max(1));
+    // Drop dominated chains: one whose suspect range lies mostly (≥ 50 %) inside a kept chain
+    // with more than twice its fingerprints is a repeated set phrase matched elsewhere in the
+    // chapter, not a second copy (a genuinely repeated passage has as many fingerprints).
+    done.sort_unstable_by_key(|c| std::cmp::Reverse(c.n));
+    // Bounds the quadratic check below (spans beyond it would be cut by `max_spans` anyway).
+    done.truncate(params.max_spans.saturating_mul(4).max(64));
+    let mut kept: Vec<Chain> = Vec::with_capacity(done.len());
+    for c in done {
+        let len = u64::from(c.q_end - c.q_start).max(1);
+        let dominated = kept.iter().any(|b| {
+            let overlap = u64::from(
+                c.q_end
+                    .min(b.q_end)
+                    .saturating_sub(c.q_start.max(b.q_start)),
+            );
+            2 * overlap >= len && b.n > 2 * c.n
+        });
+        if !dominated {
+            kept.push(c);
+        }
+    }
+    let done = kept;
     if done.is_empty() {
         return None;
     }
