@@ -119,9 +119,11 @@ impl RedbBackend {
         })
     }
 
-    /// Whether each write transaction is flushed to disk before returning (default true). Bulk
-    /// loads may turn it off and call [`PostingBackend::compact`] (which is durable) at the end;
-    /// a crash in between can lose the non-durable batches but never corrupts the file.
+    /// Whether each write transaction is flushed to disk before returning (default true). With
+    /// `false` a crash can lose the latest batches (never corrupt the file), but redb frees the
+    /// pages replaced by non-durable commits only at the next durable one, so the file grows
+    /// quickly (measured: 8.6 GB before 10⁵ chapters were loaded); keep it for short bursts and
+    /// end them with [`PostingBackend::compact`], which commits durably.
     pub fn set_durable(&mut self, durable: bool) {
         self.durable = durable;
     }
