@@ -197,6 +197,11 @@ impl Default for QueryParams {
 /// `chapter_len` characters of the chapter from `chapter_start`. All four are in characters
 /// (Unicode scalar values) of the **original** texts as given; the two lengths differ when
 /// punctuation, spacing, ads or substituted characters differ.
+///
+/// Precision: a span runs from the first character of its first matched fingerprint to the last
+/// character of its last one, so the shared text may extend up to `w + k − 2` (19 by default)
+/// normalized characters beyond either end; a verbatim copy maps offsets exactly
+/// (`chapter_start − suspect_start` is the copy's offset, tested).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
     /// Start in the suspect text (characters).
