@@ -27,7 +27,7 @@
 //! * `--fp-queries F` unseen synthetic chapters (default 1,000) queried for false positives.
 //! * `--disk PATH` uses the redb backend at PATH (created; `--reuse` queries an existing one
 //!   without building), with a page cache of `--cache-mib` (default 256) and batches of `--batch`
-//!   chapters per write transaction (default 5,000).
+//!   chapters per write transaction (default 20,000).
 //! * `--dump DIR` writes normalized texts for the datasketch peer (`bench/piracy_datasketch.py
 //!   --ensemble DIR`): `docs.tsv` (id, text) and `queries.tsv` (true id, kind, text).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -216,7 +216,7 @@ fn run<B: PostingBackend>(mut index: ContainmentIndex<B>, disk: Option<&std::pat
     let chars: usize = arg("--chars").map_or(3_000, |v| v.parse().unwrap());
     let nq: usize = arg("--queries").map_or(300, |v| v.parse().unwrap());
     let fp_queries: u64 = arg("--fp-queries").map_or(1_000, |v| v.parse().unwrap());
-    let batch: usize = arg("--batch").map_or(5_000, |v| v.parse().unwrap());
+    let batch: usize = arg("--batch").map_or(20_000, |v| v.parse().unwrap());
     let dump = arg("--dump").map(std::path::PathBuf::from);
     let reuse = flag("--reuse");
 

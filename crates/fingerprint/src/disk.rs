@@ -3,9 +3,15 @@
 //!
 //! Tables:
 //!
-//! * `postings`: key `(hash u32, chapter u32, location u32)`, no value — one B-tree entry per
-//!   posting, so a lookup is one range scan and adding or dropping a chapter touches only its
-//!   own entries.
+//! * `postings_a` / `postings_b` (one of them active, named in `meta`): key `(bucket u32,
+//!   segment u32)`, value a blob of 12-byte records `(hash, chapter, location)` (u32 LE each)
+//!   sorted by hash, where `bucket` is the top [`BUCKET_BITS`] bits of the hash. Each
+//!   [`PostingBackend::add_batch`] writes one new segment (one blob per bucket it touches); a
+//!   lookup reads the blobs of one bucket (one per segment) and binary-searches them.
+//!   [`PostingBackend::compact`] rewrites every bucket as one blob in the other table (dropping
+//!   removed chapters) and deletes the old one. Measured: the first layout, one B-tree entry
+//!   per posting, took ≈ 72 bytes per posting on disk (2 GB for 10⁵ chapters); a compacted blob
+//!   costs 12 bytes per posting plus one B-tree entry per bucket.
 //! * `chapters`: internal number → `(work, chapter, chars, normalized)`.
 //! * `refs`: `(work, chapter)` → internal number (ordered: the chapters of a work are a range).
 //! * `removed`: internal numbers of removed chapters whose postings are not yet dropped
@@ -27,14 +33,69 @@ use crate::containment::{
 use crate::winnow::WinnowParams;
 use crate::Error;
 
-const POSTINGS: TableDefinition<(u32, u32, u32), ()> = TableDefinition::new("postings");
+const POSTINGS_A: TableDefinition<(u32, u32), &[u8]> = TableDefinition::new("postings_a");
+const POSTINGS_B: TableDefinition<(u32, u32), &[u8]> = TableDefinition::new("postings_b");
 const CHAPTERS: TableDefinition<u32, (u64, u32, u32, u32)> = TableDefinition::new("chapters");
 const REFS: TableDefinition<(u64, u32), u32> = TableDefinition::new("refs");
 const REMOVED: TableDefinition<u32, ()> = TableDefinition::new("removed");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
 /// Version of the table layout above, stored in `meta`.
-pub const DISK_FORMAT: u64 = 1;
+pub const DISK_FORMAT: u64 = 2;
+
+/// Hash bits that select a bucket: 2²⁰ buckets. At 10⁶ chapters of ~3,000 characters
+/// (≈ 3·10⁸ postings) a compacted bucket holds ≈ 280 postings (3.4 KB); at 10⁷ ≈ 2,800 (33 KB).
+pub const BUCKET_BITS: u32 = 20;
+
+fn bucket(hash: u32) -> u32 {
+    hash >> (32 - BUCKET_BITS)
+}
+
+fn postings_table(active: u64) -> TableDefinition<'static, (u32, u32), &'static [u8]> {
+    if active == 0 {
+        POSTINGS_A
+    } else {
+        POSTINGS_B
+    }
+}
+
+fn encode(records: &[[u32; 3]], out: &mut Vec<u8>) {
+    out.clear();
+    for r in records {
+        for v in r {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+}
+
+fn record(blob: &[u8], i: usize) -> [u32; 3] {
+    let at = |j: usize| -> u32 {
+        let b = blob
+            .get(i * 12 + j * 4..i * 12 + j * 4 + 4)
+            .unwrap_or(&[0, 0, 0, 0]);
+        u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+    };
+    [at(0), at(1), at(2)]
+}
+
+/// Records of `blob` (sorted by hash) whose hash is `h`: a binary search, then a scan.
+fn blob_range(blob: &[u8], h: u32) -> std::ops::Range<usize> {
+    let n = blob.len() / 12;
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if record(blob, mid)[0] < h {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    let mut end = lo;
+    while end < n && record(blob, end)[0] == h {
+        end += 1;
+    }
+    lo..end
+}
 
 /// Default redb page cache: 256 MiB.
 pub const DEFAULT_CACHE_BYTES: usize = 256 << 20;
@@ -48,6 +109,8 @@ pub struct RedbBackend {
     db: Database,
     removed: HashSet<u32>,
     next: u32,
+    active: u64,
+    next_segment: u32,
     live: usize,
     durable: bool,
 }
@@ -73,7 +136,7 @@ impl RedbBackend {
             .create(path)
             .map_err(store)?;
         let txn = db.begin_write().map_err(store)?;
-        let (next, removed, live) = {
+        let (next, removed, live, active, next_segment) = {
             let mut meta = txn.open_table(META).map_err(store)?;
             let get = |m: &redb::Table<&str, u64>, k: &str| -> Result<Option<u64>, Error> {
                 Ok(m.get(k).map_err(store)?.map(|v| v.value()))
@@ -84,6 +147,8 @@ impl RedbBackend {
                     meta.insert("k", params.k as u64).map_err(store)?;
                     meta.insert("w", params.w as u64).map_err(store)?;
                     meta.insert("next", 0).map_err(store)?;
+                    meta.insert("active", 0).map_err(store)?;
+                    meta.insert("next_segment", 0).map_err(store)?;
                 }
                 (Some(f), k, w) => {
                     if f != DISK_FORMAT {
@@ -98,6 +163,8 @@ impl RedbBackend {
                 }
             }
             let next = get(&meta, "next")?.unwrap_or(0) as u32;
+            let active = get(&meta, "active")?.unwrap_or(0);
+            let next_segment = get(&meta, "next_segment")?.unwrap_or(0) as u32;
             let removed_t = txn.open_table(REMOVED).map_err(store)?;
             let mut removed = HashSet::new();
             for e in removed_t.iter().map_err(store)? {
@@ -105,15 +172,17 @@ impl RedbBackend {
             }
             let chapters = txn.open_table(CHAPTERS).map_err(store)?;
             let total = chapters.len().map_err(store)? as usize;
-            txn.open_table(POSTINGS).map_err(store)?;
+            txn.open_table(postings_table(active)).map_err(store)?;
             txn.open_table(REFS).map_err(store)?;
-            (next, removed, total)
+            (next, removed, total, active, next_segment)
         };
         txn.commit().map_err(store)?;
         Ok(Self {
             db,
             removed,
             next,
+            active,
+            next_segment,
             live,
             durable: true,
         })
@@ -139,11 +208,17 @@ impl PostingBackend for RedbBackend {
             txn.set_durability(Durability::None);
         }
         let mut next = self.next;
+        let segment = self.next_segment;
+        if segment == u32::MAX {
+            return Err(Error::Store(
+                "2^32 segments written: run compact() first".to_owned(),
+            ));
+        }
         {
             let mut refs = txn.open_table(REFS).map_err(store)?;
             let mut chapters = txn.open_table(CHAPTERS).map_err(store)?;
-            let mut postings = txn.open_table(POSTINGS).map_err(store)?;
-            let mut sorted: Vec<(u32, u32, u32)> = Vec::new();
+            let mut postings = txn.open_table(postings_table(self.active)).map_err(store)?;
+            let mut sorted: Vec<[u32; 3]> = Vec::new();
             for (c, stats, ps) in batch {
                 if refs.get((c.work, c.chapter)).map_err(store)?.is_some() {
                     drop((refs, chapters, postings));
@@ -157,19 +232,33 @@ impl PostingBackend for RedbBackend {
                 chapters
                     .insert(next, (c.work, c.chapter, stats.chars, stats.normalized))
                     .map_err(store)?;
-                sorted.extend(ps.iter().map(|&(h, loc)| (h, next, loc)));
+                sorted.extend(ps.iter().map(|&(h, loc)| [h, next, loc]));
                 next += 1;
             }
             sorted.sort_unstable();
-            for key in sorted {
-                postings.insert(key, ()).map_err(store)?;
+            let mut blob = Vec::new();
+            let mut i = 0;
+            while i < sorted.len() {
+                let b = bucket(sorted[i][0]);
+                let mut j = i;
+                while j < sorted.len() && bucket(sorted[j][0]) == b {
+                    j += 1;
+                }
+                encode(&sorted[i..j], &mut blob);
+                postings
+                    .insert((b, segment), blob.as_slice())
+                    .map_err(store)?;
+                i = j;
             }
             let mut meta = txn.open_table(META).map_err(store)?;
             meta.insert("next", u64::from(next)).map_err(store)?;
+            meta.insert("next_segment", u64::from(segment) + 1)
+                .map_err(store)?;
         }
         txn.commit().map_err(store)?;
         self.live += (next - self.next) as usize;
         self.next = next;
+        self.next_segment = segment + 1;
         Ok(())
     }
 
@@ -209,21 +298,24 @@ impl PostingBackend for RedbBackend {
         f: &mut dyn FnMut(usize, Posting),
     ) -> Result<(), Error> {
         let txn = self.db.begin_read().map_err(store)?;
-        let postings = txn.open_table(POSTINGS).map_err(store)?;
+        let postings = txn.open_table(postings_table(self.active)).map_err(store)?;
         let mut buf: Vec<Posting> = Vec::new();
         for (i, &h) in hashes.iter().enumerate() {
             buf.clear();
             let mut too_many = false;
-            for e in postings
-                .range((h, 0u32, 0u32)..=(h, u32::MAX, u32::MAX))
-                .map_err(store)?
-            {
-                let (_, c, loc) = e.map_err(store)?.0.value();
-                if buf.len() >= max_df {
+            let b = bucket(h);
+            for e in postings.range((b, 0u32)..=(b, u32::MAX)).map_err(store)? {
+                let (_, v) = e.map_err(store)?;
+                let blob = v.value();
+                let r = blob_range(blob, h);
+                if buf.len() + r.len() > max_df {
                     too_many = true;
                     break;
                 }
-                buf.push((c, loc));
+                buf.extend(r.map(|k| {
+                    let rec = record(blob, k);
+                    (rec[1], rec[2])
+                }));
             }
             if too_many {
                 if let Some(s) = skipped.get_mut(i) {
@@ -285,16 +377,55 @@ impl PostingBackend for RedbBackend {
 
     fn compact(&mut self) -> Result<(), Error> {
         let txn = self.db.begin_write().map_err(store)?;
-        if !self.removed.is_empty() {
+        let target = 1 - self.active;
+        {
+            let src = txn.open_table(postings_table(self.active)).map_err(store)?;
+            let mut dst = txn.open_table(postings_table(target)).map_err(store)?;
             let removed = &self.removed;
-            let mut postings = txn.open_table(POSTINGS).map_err(store)?;
-            postings
-                .retain(|(_, c, _), ()| !removed.contains(&c))
-                .map_err(store)?;
+            let mut current: Option<u32> = None;
+            let mut records: Vec<[u32; 3]> = Vec::new();
+            let mut blob = Vec::new();
+            let mut flush = |b: Option<u32>,
+                             records: &mut Vec<[u32; 3]>,
+                             dst: &mut redb::Table<(u32, u32), &[u8]>|
+             -> Result<(), Error> {
+                if let Some(b) = b {
+                    if !records.is_empty() {
+                        records.sort_unstable();
+                        encode(records, &mut blob);
+                        dst.insert((b, 0), blob.as_slice()).map_err(store)?;
+                    }
+                }
+                records.clear();
+                Ok(())
+            };
+            for e in src.iter().map_err(store)? {
+                let (k, v) = e.map_err(store)?;
+                let (b, _) = k.value();
+                if current != Some(b) {
+                    flush(current, &mut records, &mut dst)?;
+                    current = Some(b);
+                }
+                let blob = v.value();
+                for i in 0..blob.len() / 12 {
+                    let rec = record(blob, i);
+                    if !removed.contains(&rec[1]) {
+                        records.push(rec);
+                    }
+                }
+            }
+            flush(current, &mut records, &mut dst)?;
             let mut r = txn.open_table(REMOVED).map_err(store)?;
             r.retain(|_, ()| false).map_err(store)?;
+            let mut meta = txn.open_table(META).map_err(store)?;
+            meta.insert("active", target).map_err(store)?;
+            meta.insert("next_segment", 1).map_err(store)?;
         }
+        txn.delete_table(postings_table(self.active))
+            .map_err(store)?;
         txn.commit().map_err(store)?;
+        self.active = target;
+        self.next_segment = 1;
         self.removed.clear();
         Ok(())
     }
