@@ -26,7 +26,7 @@
 //!   its matched chapter characters inside the excerpt's source range.
 //! * `--fp-queries F` unseen synthetic chapters (default 1,000) queried for false positives.
 //! * `--disk PATH` uses the redb backend at PATH (created; `--reuse` queries an existing one
-//!   without building), with a page cache of `--cache-mib` (default 256) and batches of `--batch`
+//!   without building; with `--compact` it compacts the store first), with a page cache of `--cache-mib` (default 256) and batches of `--batch`
 //!   chapters per write transaction (default 20,000).
 //! * `--dump DIR` writes normalized texts for the datasketch peer (`bench/piracy_datasketch.py
 //!   --ensemble DIR`): `docs.tsv` (id, text) and `queries.tsv` (true id, kind, text).
@@ -284,6 +284,8 @@ fn run<B: PostingBackend>(mut index: ContainmentIndex<B>, disk: Option<&std::pat
                 );
             }
         }
+        index.compact().unwrap();
+    } else if flag("--compact") {
         index.compact().unwrap();
     }
     drop(docs);

@@ -427,6 +427,9 @@ impl PostingBackend for RedbBackend {
         self.active = target;
         self.next_segment = 1;
         self.removed.clear();
+        // Give the pages of the old table back to the file system (redb keeps freed pages for
+        // reuse otherwise, and the file never shrinks).
+        self.db.compact().map_err(store)?;
         Ok(())
     }
 
