@@ -429,7 +429,12 @@ impl PostingBackend for RedbBackend {
         self.removed.clear();
         // Give the pages of the old table back to the file system (redb keeps freed pages for
         // reuse otherwise, and the file never shrinks).
-        self.db.compact().map_err(store)?;
+        // redb compacts in passes; each returns whether it moved anything (bounded at 16).
+        for _ in 0..16 {
+            if !self.db.compact().map_err(store)? {
+                break;
+            }
+        }
         Ok(())
     }
 
