@@ -549,6 +549,8 @@ fn hostile_inputs_are_bounded_not_panicking() {
     assert!(ContainmentIndex::new(MemoryBackend::new(), WinnowParams { k: 5, w: 1000 }).is_err());
 }
 
+const PINNED_KGRAM_HASH: u32 = 3_552_006_470;
+
 /// Winnowing properties: the guarantee (a shared run of w + k − 1 characters always gives a
 /// shared fingerprint) and the density 2 / (w + 1) on real text.
 #[test]
@@ -587,6 +589,13 @@ fn winnowing_guarantee_and_density() {
             "shared run of {g} characters without a shared fingerprint"
         );
     }
+    // The k-gram hash is part of the on-disk format: pinned (printed once).
+    let pinned = qiantang_fingerprint::winnow::kgram_hash(&['话', '说', '南', '宋', '自']);
+    println!("kgram_hash(话说南宋自) = {pinned}");
+    assert_eq!(
+        pinned, PINNED_KGRAM_HASH,
+        "k-gram hash changed: stored indexes are invalid"
+    );
     assert!(winnow(&text[..4], &offsets[..4], p).is_empty());
     assert_eq!(winnow(&text[..6], &offsets[..6], p).len(), 1);
 }
