@@ -429,7 +429,16 @@ impl PostingBackend for RedbBackend {
         self.removed.clear();
         // Give the pages of the old table back to the file system (redb keeps freed pages for
         // reuse otherwise, and the file never shrinks).
-        // redb compacts in passes; each returns whether it moved anything (bounded at 16).
+        // The old table's pages are only "pending free" until later commits release them:
+        // two empty commits make them free, then redb compacts in passes, each returning
+        // whether it moved anything (bounded at 16).
+        for _ in 0..2 {
+            self.db
+                .begin_write()
+                .map_err(store)?
+                .commit()
+                .map_err(store)?;
+        }
         for _ in 0..16 {
             if !self.db.compact().map_err(store)? {
                 break;
