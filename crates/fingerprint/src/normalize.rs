@@ -112,6 +112,32 @@ pub fn normalize(text: &str) -> Vec<char> {
         .collect()
 }
 
+/// [`normalize`] plus, for each kept character, its position in `text` counted in characters
+/// (Unicode scalar values, not bytes): `offsets[i]` is where `chars[i]` came from. Both vectors
+/// have the same length and `offsets` is strictly increasing. Used by the containment finder to
+/// report matched spans in the coordinates of the original texts.
+///
+/// Offsets are `u32`: characters after position `u32::MAX` (4 G characters, far beyond any text
+/// this crate is given — callers bound inputs much earlier, see
+/// [`crate::containment::MAX_TEXT_CHARS`]) are not returned.
+pub fn normalize_with_offsets(text: &str) -> (Vec<char>, Vec<u32>) {
+    let table = ts_table();
+    let mut chars = Vec::with_capacity(text.len() / 3 + 1);
+    let mut offsets = Vec::with_capacity(text.len() / 3 + 1);
+    for (i, c) in text.chars().enumerate() {
+        let Ok(pos) = u32::try_from(i) else {
+            break;
+        };
+        let c = fold_width_and_case(c);
+        if is_ignorable(c) {
+            continue;
+        }
+        chars.push(table.get(&c).copied().unwrap_or(c));
+        offsets.push(pos);
+    }
+    (chars, offsets)
+}
+
 /// [`normalize`] collected into a `String` (for display and debugging).
 pub fn normalize_to_string(text: &str) -> String {
     normalize(text).into_iter().collect()
