@@ -30,6 +30,7 @@ pub mod receipt;
 pub mod service;
 pub mod tsa;
 pub mod witness_client;
+#[cfg(feature = "witness-server")]
 pub mod witness_server;
 
 pub use mirror::{LogMirror, MirrorError, PgLogMirror};
