@@ -66,22 +66,7 @@ fn db(op: &str, e: postgres::Error) -> StoreError {
     DbError::from(e).store(op)
 }
 
-/// The server's own message (e.g. "password authentication failed for user
-/// …", "permission denied for schema public") or the connection error's
-/// cause, instead of the bare "db error". Never contains the URL.
-pub(crate) fn pg_detail(e: &postgres::Error) -> String {
-    if let Some(d) = e.as_db_error() {
-        return format!("{} ({}: {})", e, d.code().code(), d.message());
-    }
-    let mut msg = e.to_string();
-    let mut src = std::error::Error::source(e);
-    while let Some(s) = src {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        src = s.source();
-    }
-    msg
-}
+pub(crate) use crate::sql::pg_detail;
 
 // ---------------------------------------------------------------------------
 // Connection pool

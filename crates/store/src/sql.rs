@@ -215,7 +215,7 @@ impl<T: FromValue> FromValue for Option<T> {
 pub(crate) enum DbError {
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
-    #[error("{}", crate::postgres::pg_detail(.0))]
+    #[error("{}", pg_detail(.0))]
     Postgres(#[from] postgres::Error),
     #[error("{0}")]
     Decode(String),
@@ -493,6 +493,23 @@ impl<D> Store<D> {
 /// The serialization error of a stored JSON column, as a [`StoreError::Backend`].
 pub(crate) fn json_err(op: &str, e: serde_json::Error) -> StoreError {
     StoreError::Backend(format!("{op}: stored JSON is invalid: {e}"))
+}
+
+/// The server's own message (e.g. "password authentication failed for user
+/// …", "permission denied for schema public") or the connection error's
+/// cause, instead of the bare "db error". Never contains the URL.
+pub(crate) fn pg_detail(e: &postgres::Error) -> String {
+    if let Some(d) = e.as_db_error() {
+        return format!("{} ({}: {})", e, d.code().code(), d.message());
+    }
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    msg
 }
 
 #[cfg(test)]
