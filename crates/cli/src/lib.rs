@@ -849,7 +849,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 body.push_str(&qiantang_hub::api::audit_dto(e).to_string());
                 body.push('\n');
             }
-            match output {
+            // `-o -` means standard output, as for other tools.
+            match output.filter(|p| p.as_os_str() != "-") {
                 Some(p) => std::fs::write(&p, body)
                     .with_context(|| format!("{}: cannot write", p.display()))?,
                 None => std::io::stdout().lock().write_all(body.as_bytes())?,

@@ -205,6 +205,8 @@ impl Rights {
     /// Revokes a grant of `work`; unknown ids and grants of other works are not found.
     pub fn revoke_grant(&self, work: &Work, id: GrantId, actor: &Actor) -> Result<Grant, AppError> {
         match self.store.get_grant(id)? {
+            // Revoking twice is idempotent: the grant as it is, no second audit entry.
+            Some(g) if g.work_id == work.id && g.status == GrantStatus::Revoked => return Ok(g),
             Some(g) if g.work_id == work.id => {}
             _ => {
                 return Err(AppError::NotFound(format!(
