@@ -160,10 +160,6 @@ impl Localization {
         }
     }
 
-    fn l10n(&self) -> &Self {
-        self
-    }
-
     /// Registers the MT backends configured for the hub (name → config).
     /// `opencc` is always available for `zh-Hant-*` targets.
     ///
@@ -184,11 +180,7 @@ impl Localization {
                 Arc::new(qiantang_mt::CachedBackend::new(b, cache.clone())),
             );
         }
-        *self
-            .l10n()
-            .backends
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = map;
+        *self.backends.write().unwrap_or_else(|p| p.into_inner()) = map;
         Ok(())
     }
 
@@ -208,11 +200,7 @@ impl Localization {
                 known.join(", ")
             )));
         }
-        *self
-            .l10n()
-            .access
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = access.clone();
+        *self.access.write().unwrap_or_else(|p| p.into_inner()) = access.clone();
         Ok(())
     }
 
@@ -225,7 +213,7 @@ impl Localization {
     }
 
     fn backend_allowed(&self, name: &str, org: OrgId) -> bool {
-        let access = self.l10n().access.read().unwrap_or_else(|p| p.into_inner());
+        let access = self.access.read().unwrap_or_else(|p| p.into_inner());
         match access.get(name) {
             None => true,
             Some(orgs) => self
@@ -240,7 +228,6 @@ impl Localization {
     /// Names of the configured MT backends (`opencc` is always there).
     pub fn mt_backends(&self) -> Vec<String> {
         let mut names: Vec<String> = self
-            .l10n()
             .backends
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -261,7 +248,6 @@ impl Localization {
             )));
         }
         if let Some(b) = self
-            .l10n()
             .backends
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -587,15 +573,14 @@ impl Localization {
         if n == 0 {
             // Nothing new, but an approval may have upgraded a stored unit.
             if units.iter().any(|u| u.approved) {
-                self.l10n()
-                    .tm
+                self.tm
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .remove(&org);
             }
             return Ok(0);
         }
-        let mut cache = self.l10n().tm.lock().unwrap_or_else(|p| p.into_inner());
+        let mut cache = self.tm.lock().unwrap_or_else(|p| p.into_inner());
         match (units.len(), cache.get(&org)) {
             // A segment save adds one new unit: extend the built index in place
             // (amortised O(tokens)) instead of rebuilding a large TM on the
@@ -621,19 +606,12 @@ impl Localization {
         &self,
         org: OrgId,
     ) -> Result<Arc<RwLock<qiantang_l10n::tm::TmIndex>>, AppError> {
-        if let Some(i) = self
-            .l10n()
-            .tm
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&org)
-        {
+        if let Some(i) = self.tm.lock().unwrap_or_else(|p| p.into_inner()).get(&org) {
             return Ok(i.clone());
         }
         let units = self.store.units(org)?;
         let idx = Arc::new(RwLock::new(qiantang_l10n::tm::TmIndex::build(units)));
-        self.l10n()
-            .tm
+        self.tm
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(org, idx.clone());
@@ -860,7 +838,6 @@ impl Localization {
             AuditDetail::new().with("job", job.id),
         );
         if let Some(tx) = self
-            .l10n()
             .queue
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -874,8 +851,7 @@ impl Localization {
     /// Asks background jobs to stop after their current batch (hub
     /// shutdown); they stay `running` and resume at the next start.
     pub fn stop_jobs(&self) {
-        self.l10n()
-            .stopping
+        self.stopping
             .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
@@ -911,7 +887,7 @@ impl Localization {
         for j in self.store.unfinished_jobs()? {
             let _ = tx.send(j.id);
         }
-        *self.l10n().queue.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
+        *self.queue.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
         let app = self.clone();
         std::thread::Builder::new()
             .name("l10n-jobs".into())
@@ -1009,11 +985,7 @@ impl Localization {
             ..MtUsage::default()
         };
         for batch in todo.chunks(MT_BATCH) {
-            if self
-                .l10n()
-                .stopping
-                .load(std::sync::atomic::Ordering::SeqCst)
-            {
+            if self.stopping.load(std::sync::atomic::Ordering::SeqCst) {
                 tracing::info!(
                     job = job.id,
                     done,
